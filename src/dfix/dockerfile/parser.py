@@ -92,6 +92,14 @@ class _DirectiveState:
         return Directive(line.start, line.eol_end, line.number, name, value)
 
 
+def parse_directive(line: str) -> tuple[str, str] | None:
+    """(name, value) when ``line`` has the form of a known parser directive."""
+    m = _DIRECTIVE.match(line)
+    if not m or m.group(1).lower() not in KNOWN_DIRECTIVES:
+        return None
+    return m.group(1).lower(), m.group(2)
+
+
 def _content(text: str, line: PhysicalLine) -> str:
     # trimNewline: BuildKit strips every trailing CR/LF of a scanned line.
     return text[line.start : line.end].rstrip("\r\n")

@@ -1,0 +1,122 @@
+"""Command-line entry points. Wiring only: the work happens in runner, engine and rules.
+
+Heavy modules are imported inside the commands so that ``dfix --version`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(c.strip().upper() for c in value.split(",") if c.strip())
+
+
+class _DefaultGroup(click.Group):
+    """`dfix PATH...` runs the fixer; `dfix rules` / `dfix detect` are subcommands."""
+
+    default_command = "fix"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args.insert(0, self.default_command)
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage("dfix", "[OPTIONS] [PATH]...  |  dfix rules [CODE]  |  dfix detect [PATH]...")
+
+
+@click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="dfix", message="%(prog)s %(version)s")
+def main() -> None:
+    """Rewrite Dockerfiles so builds are fast and cache-friendly.
+
+    By default dfix prints the fixes as a unified diff and changes nothing.
+    Exit codes: 0 nothing to change, 1 fixes pending (with --check), 2 error.
+    """
+
+
+@main.command("fix", hidden=True)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--write", "-w", is_flag=True, help="Apply the fixes (atomically, keeping file modes).")
+@click.option("--check", is_flag=True, help="Exit 1 when any fix is pending; print what would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff (the default unless --check or --write).")
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. DF001,DF1).")
+@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Also apply fixes marked unsafe.")
+@click.option("--syntax", help="Frontend for DF001: a version (1.7), a reference, or 'none'.")
+@click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Build context directory (default: each Dockerfile's folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@click.option("--verbose", "-v", is_flag=True, help="Also list every fix and unchanged file.")
+def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bool, select: str | None,
+                ignore: str | None, unsafe_fixes: bool | None, syntax: str | None, context_dir: Path | None,
+                fmt: str, quiet: bool, verbose: bool) -> None:
+    from .config import ConfigFinder
+    from .discover import discover
+    from .report import emit_text, to_json
+    from .rules import unknown_codes
+    from .runner import Options, process
+
+    if write and check:
+        raise click.UsageError("--write and --check cannot be combined")
+    selected, ignored = _codes(select), _codes(ignore)
+    bad = unknown_codes((selected or ()) + (ignored or ()))
+    if bad:
+        raise click.UsageError(f"unknown rule code(s): {', '.join(bad)} (see `dfix rules`)")
+    if context_dir is not None and not context_dir.is_dir():
+        click.secho(f"error: context {context_dir}: no such directory", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    targets = discover(list(paths) or [Path(".")])
+    options = Options(write=write, select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes,
+                      syntax=syntax, context=context_dir)
+    finder = ConfigFinder()
+    reports = [process(t, options, finder) for t in targets]
+    if fmt == "json":
+        click.echo(to_json(reports))
+    else:
+        emit_text(reports, check=check, show_diff=show_diff or not (check or write), quiet=quiet, verbose=verbose)
+    if any(r.error for r in reports):
+        sys.exit(EXIT_ERROR)
+    if check and any(r.pending for r in reports):
+        sys.exit(EXIT_PENDING)
+    sys.exit(EXIT_OK)
+
+
+@main.command("rules")
+@click.argument("code", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(code: str | None, fmt: str) -> None:
+    """List the rules, or show one rule's documentation."""
+    import json
+
+    from .rules import ALL_RULES, rule_by_code
+
+    if code:
+        rule = rule_by_code(code)
+        if rule is None:
+            click.secho(f"error: unknown rule code {code} (see `dfix rules`)", fg="red", err=True)
+            sys.exit(EXIT_ERROR)
+        if fmt == "json":
+            click.echo(json.dumps({"code": rule.code, "name": rule.name, "safety": rule.safety.value,
+                                   "summary": rule.summary(), "sections": rule.sections()}, indent=2))
+        else:
+            click.echo(f"{rule.code} ({rule.name}) [{rule.safety.value} fix]\n")
+            click.echo(rule.doc())
+        return
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "safety": r.safety.value, "summary": r.summary()}
+                               for r in ALL_RULES], indent=2))
+        return
+    for rule in ALL_RULES:
+        click.echo(f"{rule.code}  {rule.name:<22} {rule.safety.value:<7} {rule.summary()}")

@@ -1,0 +1,406 @@
+"""The build context: the files BuildKit would send, after ``.dockerignore``.
+
+Docker's ignore semantics are not .gitignore's, so they are ported here from
+moby/patternmatcher (``MatchesOrParentMatches``) and moby/patternmatcher/ignorefile
+(``ReadAll``) rather than taken from pathspec's gitwildmatch:
+
+* a pattern is anchored at the context root: ``*.log`` matches ``x.log`` only,
+  never ``logs/x.log`` (``**/*.log`` does that);
+* patterns are cleaned with Go's ``filepath.Clean`` (``./a/`` → ``a``, ``/a`` → ``a``),
+  so a trailing slash does not mean "directories only";
+* a pattern that matches a directory excludes everything below it, and a later
+  ``!`` exception may re-include a file below an excluded directory;
+* ``<dockerfile-name>.dockerignore`` beside the Dockerfile replaces the context's
+  ``.dockerignore`` (BuildKit's dockerui frontend).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+GLOB_META = frozenset("*?[\\")
+
+
+def go_clean(path: str) -> str:
+    """Go's ``filepath.Clean`` for slash paths (posixpath keeps a leading ``//``; Go does not)."""
+    cleaned = posixpath.normpath(path) if path else "."
+    if cleaned.startswith("//"):
+        cleaned = "/" + cleaned.lstrip("/")
+    return cleaned
+
+
+class IgnorePatternError(ValueError):
+    """A pattern BuildKit refuses (``filepath.Match`` syntax error or a lone ``!``)."""
+
+
+@dataclass(frozen=True)
+class IgnorePattern:
+    text: str  # cleaned pattern, without the leading "!"
+    exclusion: bool  # a "!" exception: re-includes what it matches
+    _kind: str  # "exact" | "prefix" | "suffix" | "regexp", as patternmatcher classifies it
+    _regexp: re.Pattern[str] | None
+
+    @classmethod
+    def compile(cls, raw: str) -> IgnorePattern:
+        exclusion = raw.startswith("!")
+        text = raw[1:] if exclusion else raw
+        if not text:
+            raise IgnorePatternError('illegal exclusion pattern: "!"')
+        _check_match_syntax(text)
+        kind, regexp = _translate(text)
+        return cls(text, exclusion, kind, regexp)
+
+    def match(self, path: str) -> bool:
+        if self._kind == "exact":
+            return path == self.text
+        if self._kind == "prefix":
+            return path.startswith(self.text[:-2])
+        if self._kind == "suffix":
+            suffix = self.text[2:]
+            return path.endswith(suffix) or (suffix.startswith("/") and path == suffix[1:])
+        assert self._regexp is not None
+        return self._regexp.fullmatch(path) is not None
+
+
+def _translate(pattern: str) -> tuple[str, re.Pattern[str] | None]:
+    """patternmatcher's Pattern.compile: classify the pattern and build its regexp."""
+    out: list[str] = []
+    kind = "exact"
+    i, n = 0, len(pattern)
+    first = True
+    while i < n:
+        ch = pattern[i]
+        i += 1
+        if ch == "*":
+            if i < n and pattern[i] == "*":
+                i += 1
+                if i < n and pattern[i] == "/":
+                    i += 1
+                if i >= n:
+                    if kind == "exact":
+                        kind = "prefix"
+                    else:
+                        out.append(".*")
+                        kind = "regexp"
+                else:
+                    out.append("(?:.*/)?")
+                    kind = "regexp"
+                if first:
+                    kind = "suffix"
+            else:
+                out.append("[^/]*")
+                kind = "regexp"
+        elif ch == "?":
+            out.append("[^/]")
+            kind = "regexp"
+        elif ch == "\\":
+            if i < n:
+                out.append("\\" + pattern[i])
+                i += 1
+                kind = "regexp"
+            else:
+                out.append(r"\\")
+        elif ch in "[]":
+            out.append(ch)
+            kind = "regexp"
+        else:
+            # Go escapes only the regexp metacharacters filepath.Match has no use for.
+            out.append("\\" + ch if ch in ".+()|{}$" else ch)
+        first = False
+    if kind != "regexp":
+        return kind, None
+    try:
+        return kind, re.compile("".join(out), re.DOTALL)
+    except re.error as exc:
+        raise IgnorePatternError(f"bad pattern {pattern!r}: {exc}") from exc
+
+
+def _check_match_syntax(pattern: str) -> None:
+    """Reject what Go's filepath.Match reports as ErrBadPattern: unclosed ``[`` or a trailing ``\\``."""
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 >= n:
+                raise IgnorePatternError(f"bad pattern {pattern!r}: trailing backslash")
+            i += 2
+            continue
+        if ch == "[":
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                raise IgnorePatternError(f"bad pattern {pattern!r}: empty character class")
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            if j >= n:
+                raise IgnorePatternError(f"bad pattern {pattern!r}: unclosed character class")
+            i = j + 1
+            continue
+        i += 1
+
+
+def read_ignore_lines(text: str) -> list[str]:
+    """ignorefile.ReadAll: comments, whitespace, ``!``, Clean and the leading ``/``."""
+    patterns: list[str] = []
+    for number, line in enumerate(text.splitlines()):
+        if number == 0:
+            line = line.removeprefix("\ufeff")
+        if line.startswith("#"):
+            continue
+        line = line.strip()
+        if not line:
+            continue
+        invert = line.startswith("!")
+        if invert:
+            line = line[1:].strip()
+        if line:
+            line = go_clean(line)
+            if len(line) > 1 and line.startswith("/"):
+                line = line[1:]
+        patterns.append("!" + line if invert else line)
+    return patterns
+
+
+class DockerIgnore:
+    """An ordered list of ignore patterns; the last pattern that matches decides."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        # patternmatcher.New cleans again, after ReadAll already did.
+        self.patterns = [IgnorePattern.compile(go_clean(p.strip())) for p in patterns if p.strip()]
+
+    @classmethod
+    def from_text(cls, text: str) -> DockerIgnore:
+        return cls(read_ignore_lines(text))
+
+    def excludes(self, relpath: str) -> bool:
+        """True when ``relpath`` (a slash path relative to the context) is not sent."""
+        path = go_clean(relpath)
+        if path == ".":
+            return False
+        parents = path.split("/")[:-1]
+        matched = False
+        for pattern in self.patterns:
+            # patternmatcher skips patterns that cannot change the verdict.
+            if pattern.exclusion != matched:
+                continue
+            hit = pattern.match(path) or any(
+                pattern.match("/".join(parents[: i + 1])) for i in range(len(parents))
+            )
+            if hit:
+                matched = not pattern.exclusion
+        return matched
+
+
+def _segment_regex(segment: str) -> str:
+    """One path segment of a filepath.Match pattern as a regexp (``*`` and ``?`` stop at ``/``)."""
+    out: list[str] = []
+    i, n = 0, len(segment)
+    while i < n:
+        ch = segment[i]
+        i += 1
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\" and i < n:
+            out.append(re.escape(segment[i]))
+            i += 1
+        elif ch == "[":
+            j = segment.find("]", i + 1)
+            if j < 0:
+                out.append(re.escape(ch))
+                continue
+            body = segment[i:j]
+            if body.startswith("^"):
+                body = "^" + body[1:].replace("\\", "\\\\")
+            else:
+                body = body.replace("\\", "\\\\")
+            out.append(f"[{body}]")
+            i = j + 1
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+def glob_regex(pattern: str, *, double_star: bool) -> re.Pattern[str]:
+    """A whole-path regexp for a slash glob; with ``double_star`` a ``**`` segment spans directories."""
+    parts: list[str] = []
+    for segment in pattern.split("/"):
+        if double_star and segment == "**":
+            parts.append("(?:[^/]+(?:/[^/]+)*)?")
+        else:
+            parts.append(_segment_regex(segment))
+    body = "/".join(parts).replace("(?:[^/]+(?:/[^/]+)*)?/", "(?:[^/]+/)*")
+    return re.compile(body, re.DOTALL)
+
+
+def has_glob_meta(text: str) -> bool:
+    return any(ch in GLOB_META for ch in text)
+
+
+class BuildContext:
+    """The files of a build context that BuildKit would send, as sorted slash paths."""
+
+    def __init__(
+        self,
+        root: Path,
+        all_files: Iterable[str],
+        *,
+        ignore: DockerIgnore | None,
+        ignored_by: str | None,
+    ) -> None:
+        self.root = root
+        self.ignore = ignore
+        self.ignored_by = ignored_by  # relative path of the ignore file used, or None
+        every = sorted({go_clean(f) for f in all_files} - {"."})
+        self.all_files = every  # before .dockerignore
+        self.files = [f for f in every if ignore is None or not ignore.excludes(f)]
+        self._file_set = frozenset(self.files)
+        dirs: set[str] = set()
+        for f in self.files:
+            parts = f.split("/")[:-1]
+            for i in range(len(parts)):
+                dirs.add("/".join(parts[: i + 1]))
+        self.dirs = sorted(dirs)
+        self._dir_set = frozenset(dirs)
+
+    # construction -----------------------------------------------------------------
+
+    @classmethod
+    def from_directory(cls, root: Path, dockerfile_path: Path | str | None = None) -> BuildContext:
+        """Walk ``root``; symlinks are entries, never followed (BuildKit sends them as links).
+
+        ``dockerfile_path`` is absolute or relative to ``root``.
+        """
+        root = Path(root)
+        files: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            rel_dir = Path(dirpath).relative_to(root).as_posix()
+            prefix = "" if rel_dir == "." else rel_dir + "/"
+            # os.walk lists a symlink to a directory among dirnames; BuildKit sends the link itself.
+            for name in dirnames:
+                if (Path(dirpath) / name).is_symlink():
+                    files.append(prefix + name)
+            files.extend(prefix + name for name in filenames)
+        ignore, used = _load_ignore(root, dockerfile_path)
+        return cls(root, files, ignore=ignore, ignored_by=used)
+
+    @classmethod
+    def from_listing(
+        cls, root: Path, files: Iterable[str], dockerfile_path: Path | str | None = None
+    ) -> BuildContext:
+        """A context whose file list is given (e.g. a corpus ``source.json``); only some files exist on disk."""
+        root = Path(root)
+        listed = set(files)
+        ignore, used = _load_ignore(root, dockerfile_path)
+        return cls(root, listed, ignore=ignore, ignored_by=used)
+
+    # queries ----------------------------------------------------------------------
+
+    def is_included(self, relpath: str) -> bool:
+        """Whether ``.dockerignore`` lets ``relpath`` through (whether or not it exists)."""
+        return self.ignore is None or not self.ignore.excludes(relpath)
+
+    def exists(self, relpath: str) -> bool:
+        """Whether the sent context holds ``relpath``, as a file or as a directory of sent files."""
+        path = go_clean(relpath.lstrip("/")) if relpath not in ("/", "") else "."
+        return path == "." or path in self._file_set or path in self._dir_set
+
+    def is_file(self, relpath: str) -> bool:
+        return go_clean(relpath) in self._file_set
+
+    def is_dir(self, relpath: str) -> bool:
+        path = go_clean(relpath)
+        return path == "." or path in self._dir_set
+
+    def read_text(self, relpath: str) -> str | None:
+        """The file's text, or None when it is not sent, not on disk, or not readable as UTF-8."""
+        path = go_clean(relpath)
+        if path not in self._file_set:
+            return None
+        return _read_disk(self.root, path)
+
+    def files_under(self, reldir: str) -> list[str]:
+        path = go_clean(reldir)
+        if path == ".":
+            return list(self.files)
+        prefix = path + "/"
+        return [f for f in self.files if f.startswith(prefix)]
+
+    def glob(self, pattern: str) -> list[str]:
+        """Sent files and directories matching a slash glob (``*``, ``?``, ``[..]``, ``**`` segments)."""
+        cleaned = go_clean(pattern.lstrip("/"))
+        if cleaned == ".":
+            return ["."]
+        regex = glob_regex(cleaned, double_star=True)
+        return sorted(p for p in (*self.files, *self.dirs) if regex.fullmatch(p))
+
+    def matches_copy_source(self, src: str) -> list[str]:
+        """The sent files a ``COPY``/``ADD`` source brings in.
+
+        Sources are relative to the context root whatever their leading ``/``; wildcards
+        follow Go's ``filepath.Match`` per segment (``**`` is just ``*``); a matched
+        directory brings everything below it.
+        """
+        cleaned = go_clean(src.lstrip("/")) if src.strip("/") else "."
+        if cleaned == ".":
+            return list(self.files)
+        if has_glob_meta(cleaned):
+            regex = glob_regex(cleaned, double_star=False)
+            roots = [p for p in (*self.files, *self.dirs) if regex.fullmatch(p)]
+        else:
+            roots = [cleaned] if self.exists(cleaned) else []
+        found: set[str] = set()
+        for root in roots:
+            if root in self._file_set:
+                found.add(root)
+            else:
+                found.update(self.files_under(root))
+        return sorted(found)
+
+
+def _read_disk(root: Path, relpath: str) -> str | None:
+    path = root / relpath
+    try:
+        resolved = path.resolve()
+        # A symlink may point out of the tree; BuildKit would not follow it there.
+        if not resolved.is_relative_to(root.resolve()):
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _load_ignore(root: Path, dockerfile_path: Path | str | None) -> tuple[DockerIgnore | None, str | None]:
+    """BuildKit reads ``<Dockerfile name>.dockerignore`` beside the Dockerfile first, then ``.dockerignore``."""
+    candidates: list[str] = []
+    if dockerfile_path is not None:
+        df = Path(dockerfile_path)
+        if not df.is_absolute():
+            df = root / df
+        specific = df.with_name(df.name + ".dockerignore")
+        try:
+            candidates.append(specific.relative_to(root).as_posix())
+        except ValueError:
+            text = _read_outside(specific)
+            if text is not None:
+                return DockerIgnore.from_text(text), str(specific)
+    candidates.append(".dockerignore")
+    for rel in candidates:
+        text = _read_disk(root, rel)
+        if text is not None:
+            return DockerIgnore.from_text(text), rel
+    return None, None
+
+
+def _read_outside(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,74 @@
+"""Finding Dockerfiles under the paths given on the command line."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Names docker build, podman and compose pick up, plus the common variants.
+DOCKERFILE_PATTERNS = ("Dockerfile", "dockerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*",
+                       "Containerfile", "*.Containerfile", "Containerfile.*")
+# Files that match the patterns but are not Dockerfiles.
+NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".containerignore", ".orig", ".rej", ".bak", ".swp", "~")
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox",
+                       "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea"})
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path  # as given or found (not resolved), for display
+    root: Path  # the tree it was found in: a symlink may not lead outside it
+    error: str | None = None
+
+
+def is_dockerfile_name(name: str) -> bool:
+    if name.endswith(NOT_DOCKERFILE_SUFFIXES):
+        return False
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in DOCKERFILE_PATTERNS)
+
+
+def _is_virtualenv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file()
+
+
+def discover(paths: list[Path]) -> list[Target]:
+    """Dockerfiles to process, in a stable order; missing paths come back as errors."""
+    targets: list[Target] = []
+    for given in paths:
+        if not given.exists() and not given.is_symlink():
+            targets.append(Target(given, given, "no such file or directory"))
+        elif given.is_dir():
+            found = list(_walk(given))
+            if not found:
+                targets.append(Target(given, given, "no Dockerfile found in this directory"))
+            targets.extend(found)
+        else:
+            root = Path.cwd() if _is_under(given.absolute(), Path.cwd()) else given.absolute().parent
+            targets.append(Target(given, root))
+    return targets
+
+
+def _walk(top: Path):
+    for dirpath, dirnames, filenames in os.walk(top):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not _is_virtualenv(here / d))
+        for name in sorted(filenames):
+            if is_dockerfile_name(name):
+                yield Target(here / name, top)
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def escapes_tree(target: Target) -> bool:
+    """True when the file is a symlink whose target lies outside the tree it was found in."""
+    if not target.path.is_symlink():
+        return False
+    return not _is_under(target.path.resolve(), target.root.resolve())

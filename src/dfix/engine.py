@@ -1,0 +1,148 @@
+"""Runs the selected rules to a fixed point and checks the result, as black does.
+
+Each pass parses the current text, asks every rule for fixes, applies the
+non-overlapping ones (earlier rules first) and starts again, until no rule has
+anything to add.  Before returning, the output is re-parsed and the rules are
+run once more over it: a fix set that does not parse or is not idempotent is an
+internal error, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .config import Settings
+from .dockerfile import Dockerfile, DockerfileError, TextEdit, parse, validate
+from .rules import Fix, Rule, RuleContext, Safety, Skip
+
+MAX_PASSES = 8
+UNSAFE_REASON = "unsafe fix: enable with --unsafe-fixes"
+
+
+class EngineError(RuntimeError):
+    """The rules misbehaved (overlapping forever, output that does not parse, not idempotent)."""
+
+
+@dataclass(frozen=True)
+class AppliedFix:
+    code: str
+    message: str
+    line: int  # in the original text
+    safety: Safety
+
+
+@dataclass
+class Result:
+    original: str
+    text: str
+    fixes: list[AppliedFix] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+def load(text: str) -> Dockerfile:
+    """Parse and validate: raises DockerfileError for a file BuildKit rejects."""
+    df = parse(text)
+    validate(df)
+    return df
+
+
+def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
+    out = text
+    # Later offsets first so earlier offsets stay valid; at one point, keep the given order.
+    for edit in sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[0]), reverse=True):
+        e = edit[1]
+        out = out[: e.start] + e.replacement + out[e.end :]
+    return out
+
+
+def _conflict(a: TextEdit, b: TextEdit) -> bool:
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start
+    if a.start == a.end:
+        return b.start < a.start < b.end
+    if b.start == b.end:
+        return a.start < b.start < a.end
+    return a.start < b.end and b.start < a.end
+
+
+def _line_map(old: str, new: str) -> list[int]:
+    """For each 1-based line of ``new``, the line of ``old`` it comes from (or stands at)."""
+    a, b = old.splitlines(), new.splitlines()
+    mapping = [0] * (len(b) + 1)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        for j in range(j1, j2):
+            mapping[j + 1] = (i1 + (j - j1) + 1) if tag == "equal" else min(i1 + 1, max(len(a), 1))
+    return mapping
+
+
+def run(
+    text: str,
+    rules: Sequence[Rule],
+    settings: Settings,
+    path: Path | None = None,
+    context_dir: Path | None = None,
+) -> Result:
+    result = Result(original=text, text=text)
+    _fix_passes(result, rules, settings, path, context_dir)
+    # black's assert_equivalent/assert_stable, for Dockerfiles.
+    if result.changed:
+        try:
+            load(result.text)
+        except DockerfileError as exc:
+            raise EngineError(f"the fixes produced a Dockerfile that does not parse ({exc})") from None
+        again = Result(original=result.text, text=result.text)
+        _fix_passes(again, rules, settings, path, context_dir)
+        if again.changed:
+            codes = ", ".join(sorted({f.code for f in again.fixes}))
+            raise EngineError(f"the fixes are not idempotent: a second run still proposes {codes}")
+    return result
+
+
+def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
+                path: Path | None, context_dir: Path | None) -> None:
+    to_original: list[int] | None = None  # line map from the current text to the original
+    seen_skips: set[tuple[str, str]] = set()
+    build_context = None
+    for _ in range(MAX_PASSES):
+        df = load(result.text)
+        ctx = RuleContext(df, settings, path, context_dir)
+        if build_context is not None:
+            ctx.__dict__["build_context"] = build_context  # the context does not change between passes
+        candidates: list[Fix] = []
+        for rule in rules:
+            for finding in rule.check(ctx):
+                if isinstance(finding, Fix) and finding.safety is Safety.UNSAFE and not settings.unsafe_fixes:
+                    finding = Skip(finding.code, finding.line, f"{UNSAFE_REASON} ({finding.message})")
+                if isinstance(finding, Skip):
+                    key = (finding.code, finding.reason)
+                    if key not in seen_skips:
+                        seen_skips.add(key)
+                        line = to_original[finding.line] if to_original and finding.line < len(to_original) else finding.line
+                        result.skipped.append(Skip(finding.code, line, finding.reason))
+                else:
+                    candidates.append(finding)
+        build_context = ctx.__dict__.get("build_context")
+        if not candidates:
+            return
+        accepted: list[Fix] = []
+        edits: list[TextEdit] = []
+        for fix in candidates:
+            if any(_conflict(e, other) for e in fix.edits for other in edits):
+                continue  # retried in the next pass, against the updated text
+            accepted.append(fix)
+            edits.extend(fix.edits)
+        for fix in accepted:
+            line = to_original[fix.line] if to_original and fix.line < len(to_original) else fix.line
+            result.fixes.append(AppliedFix(fix.code, fix.message, line, fix.safety))
+        new_text = apply_edits(result.text, edits)
+        step = _line_map(result.text, new_text)
+        to_original = step if to_original is None else [to_original[i] if i < len(to_original) else i for i in step]
+        result.text = new_text
+    raise EngineError(f"fixes did not settle after {MAX_PASSES} passes")

@@ -1,0 +1,44 @@
+"""The rule catalogue: one module per rule, listed here in the order they run."""
+
+from __future__ import annotations
+
+from .base import Finding, Fix, Rule, RuleContext, Safety, Skip
+from .df001_syntax_pragma import SyntaxPragma
+
+ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma,)
+
+
+def rule_by_code(code: str) -> type[Rule] | None:
+    for rule in ALL_RULES:
+        if rule.code == code.upper():
+            return rule
+    return None
+
+
+def select_rules(select: tuple[str, ...] | None, ignore: tuple[str, ...]) -> list[Rule]:
+    """Rules whose code matches a selected prefix (ruff-style: DF1 selects DF101...) and no ignored one."""
+
+    def matches(code: str, prefixes: tuple[str, ...]) -> bool:
+        return any(p == "ALL" or code.startswith(p) for p in prefixes)
+
+    chosen = [r for r in ALL_RULES if select is None or matches(r.code, select)]
+    return [r() for r in chosen if not matches(r.code, ignore)]
+
+
+def unknown_codes(codes: tuple[str, ...]) -> list[str]:
+    """Selectors that match no rule (a typo should be an error, not a silent no-op)."""
+    return [c for c in codes if c != "ALL" and not any(r.code.startswith(c) for r in ALL_RULES)]
+
+
+__all__ = [
+    "ALL_RULES",
+    "Finding",
+    "Fix",
+    "Rule",
+    "RuleContext",
+    "Safety",
+    "Skip",
+    "rule_by_code",
+    "select_rules",
+    "unknown_codes",
+]

@@ -1,0 +1,106 @@
+"""What a rule is, what it receives and what it returns."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Union
+
+from ..dockerfile import Dockerfile, TextEdit
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+
+class Safety(str, Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Fix:
+    code: str
+    message: str
+    line: int
+    safety: Safety
+    edits: tuple[TextEdit, ...]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A fix the rule would like to make but cannot show to be safe, and why."""
+
+    code: str
+    line: int
+    reason: str
+
+
+Finding = Union[Fix, Skip]
+
+
+@dataclass
+class RuleContext:
+    """Everything a rule may look at. Rules never read files themselves."""
+
+    dockerfile: Dockerfile
+    settings: "Settings"
+    path: Path | None = None
+    context_dir: Path | None = None
+    _extras: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def build_context(self) -> Any:
+        """The build context after .dockerignore (None when there is no context directory)."""
+        if self.context_dir is None:
+            return None
+        from ..context import BuildContext
+
+        return BuildContext.from_directory(self.context_dir, self.path)
+
+
+class Rule:
+    """Base class: subclasses set ``code``, ``name``, ``safety`` and implement ``check``.
+
+    The class docstring is the rule's documentation: its first line is the summary,
+    and it carries the headings *What it does*, *Why is this bad?*, *Example*,
+    *Use instead* and *Fix safety*, printed by ``dfix rules CODE``.
+    """
+
+    code: str = ""
+    name: str = ""
+    safety: Safety = Safety.SAFE
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.doc().splitlines()[0] if cls.doc() else ""
+
+    @classmethod
+    def sections(cls) -> dict[str, str]:
+        """The docstring's headed sections, keyed by heading."""
+        out: dict[str, str] = {}
+        current = None
+        for line in cls.doc().splitlines()[1:]:
+            m = re.fullmatch(r"## (.+)", line.strip())
+            if m:
+                current = m.group(1)
+                out[current] = ""
+            elif current:
+                out[current] += line + "\n"
+        return {k: v.strip("\n") for k, v in out.items()}
+
+    def fix(self, message: str, line: int, edits: Iterable[TextEdit]) -> Fix:
+        return Fix(self.code, message, line, self.safety, tuple(edits))
+
+    def skip(self, line: int, reason: str) -> Skip:
+        return Skip(self.code, line, reason)
