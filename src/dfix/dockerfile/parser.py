@@ -199,7 +199,8 @@ def _read_instruction(
                 if candidate == name:
                     terminated = True
                     break
-                body_lines.append(text[lines[j].start : lines[j].end])
+                # BuildKit keeps a CR in heredoc bodies (only the LF is the line break).
+                body_lines.append(text[lines[j].start : lines[j].eol_end].removesuffix("\n"))
                 j += 1
             if not terminated:
                 raise DockerfileError("unterminated heredoc", first.number)

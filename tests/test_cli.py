@@ -1,0 +1,208 @@
+"""The command line: exit codes, modes, output formats and bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dfix import fileio
+from dfix.cli import main
+
+NAIVE = "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+FIXED = "# syntax=docker/dockerfile:1\n" + NAIVE
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Dockerfile").write_text(NAIVE)
+    return tmp_path
+
+
+def test_dry_run_prints_diff_and_exits_zero(project: Path):
+    r = invoke(str(project))
+    assert r.exit_code == 0
+    assert "+# syntax=docker/dockerfile:1" in r.stdout
+    assert (project / "Dockerfile").read_text() == NAIVE
+
+
+def test_check_exits_one_when_fixes_pending_and_zero_after_write(project: Path):
+    assert invoke("--check", str(project)).exit_code == 1
+    w = invoke("--write", str(project))
+    assert w.exit_code == 0, w.output
+    assert (project / "Dockerfile").read_text() == FIXED
+    assert invoke("--check", str(project)).exit_code == 0
+
+
+def test_write_preserves_mode_and_leaves_no_temp_files(project: Path):
+    df = project / "Dockerfile"
+    os.chmod(df, 0o640)
+    assert invoke("--write", str(df)).exit_code == 0
+    assert stat.S_IMODE(df.stat().st_mode) == 0o640
+    assert sorted(p.name for p in project.iterdir()) == ["Dockerfile"]
+
+
+def test_failed_write_leaves_the_original_whole(project: Path, monkeypatch):
+    def boom(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "replace", boom)
+    r = invoke("--write", str(project))
+    assert r.exit_code == 2
+    assert "No space left on device" in r.stderr
+    assert (project / "Dockerfile").read_text() == NAIVE
+    assert sorted(p.name for p in project.iterdir()) == ["Dockerfile"]
+
+
+def test_select_and_ignore(project: Path):
+    assert invoke("--check", "--ignore", "DF001", str(project)).exit_code == 0
+    assert invoke("--check", "--select", "DF0", str(project)).exit_code == 1
+    bad = invoke("--select", "DF999", str(project))
+    assert bad.exit_code == 2 and "DF999" in bad.output
+
+
+def test_write_and_check_together_is_a_usage_error(project: Path):
+    assert invoke("--write", "--check", str(project)).exit_code == 2
+
+
+def test_json_output_shape(project: Path):
+    r = invoke("--format", "json", str(project))
+    data = json.loads(r.stdout)
+    f = data["files"][0]
+    assert set(f) == {"path", "context", "error", "fixes", "skipped", "diff"}
+    assert f["fixes"] == [{"code": "DF001", "message": f["fixes"][0]["message"], "line": 1,
+                           "safety": "safe", "applied": False}]
+    assert f["context"] == str(project)
+    assert data["summary"]["fixes"] == 1 and data["summary"]["errors"] == 0
+    w = json.loads(invoke("--format", "json", "--write", str(project)).stdout)
+    assert w["files"][0]["fixes"][0]["applied"] is True
+    again = json.loads(invoke("--format", "json", str(project)).stdout)
+    assert again["files"][0]["fixes"] == [] and again["files"][0]["diff"] == ""
+
+
+def test_directory_discovery_skips_vendor_dirs(tmp_path: Path):
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "api.Dockerfile").write_text("FROM a\n")
+    (tmp_path / "Containerfile").write_text("FROM a\n")
+    (tmp_path / "Dockerfile.prod").write_text("FROM a\n")
+    (tmp_path / "Dockerfile.dockerignore").write_text("*\n")
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / "Dockerfile").write_text("FROM a\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "Dockerfile").write_text("FROM a\n")
+    r = json.loads(invoke("--format", "json", str(tmp_path)).stdout)
+    found = sorted(Path(f["path"]).relative_to(tmp_path).as_posix() for f in r["files"])
+    assert found == ["Containerfile", "Dockerfile.prod", "svc/api.Dockerfile"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "file with no instructions"),
+        (b"# only a comment\n", "file with no instructions"),
+        (b"FROM a\nENV X\n", "ENV must have two arguments"),
+        (b"FROM a\nWORKID /app\n", "unknown instruction: WORKID"),
+        (b"FROM\n", "FROM requires either one or three arguments"),
+        (b"RUN echo\n", "no build stage"),
+        (b"FROM a\nRUN <<EOF\necho\n", "unterminated heredoc"),
+        (b"FROM a\x00\n", "binary file"),
+        (b"FROM a\nRUN echo \xff\n", "not UTF-8"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2_while_other_files_proceed(tmp_path: Path, content, message):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "Dockerfile").write_bytes(content)
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "Dockerfile").write_text(NAIVE)
+    r = invoke("--write", str(tmp_path))
+    assert r.exit_code == 2
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0] and "bad" in errors[0]
+    assert "Traceback" not in r.output
+    assert (tmp_path / "bad" / "Dockerfile").read_bytes() == content
+    assert (tmp_path / "good" / "Dockerfile").read_text() == FIXED
+
+
+def test_nonexistent_path_and_empty_directory(tmp_path: Path):
+    r = invoke(str(tmp_path / "missing"))
+    assert r.exit_code == 2 and "no such file" in r.stderr
+    r = invoke(str(tmp_path))
+    assert r.exit_code == 2 and "no Dockerfile found" in r.stderr
+
+
+def test_symlink_out_of_tree_is_refused(tmp_path: Path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Dockerfile").write_text(NAIVE)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "Dockerfile").symlink_to(outside / "Dockerfile")
+    r = invoke("--write", str(tree))
+    assert r.exit_code == 2 and "symlink points outside" in r.stderr
+    assert (outside / "Dockerfile").read_text() == NAIVE
+
+
+def test_symlink_inside_tree_is_followed(tmp_path: Path):
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile").write_text(NAIVE)
+    (tmp_path / "Dockerfile").symlink_to("docker/Dockerfile")
+    r = invoke("--write", str(tmp_path / "Dockerfile"))
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "Dockerfile").is_symlink()
+    assert (tmp_path / "docker" / "Dockerfile").read_text() == FIXED
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file, so unreadable input cannot be staged")
+def test_unreadable_file(project: Path):
+    os.chmod(project / "Dockerfile", 0)
+    r = invoke(str(project))
+    assert r.exit_code == 2 and "permission denied" in r.stderr
+
+
+def test_unreadable_is_reported_via_reader(tmp_path: Path, monkeypatch):
+    # Stands in for the test above when running as root: the reader's PermissionError path.
+    df = tmp_path / "Dockerfile"
+    df.write_text(NAIVE)
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    r = invoke(str(tmp_path))
+    assert r.exit_code == 2 and "permission denied" in r.stderr
+
+
+def test_config_errors_are_reported(tmp_path: Path):
+    (tmp_path / "Dockerfile").write_text(NAIVE)
+    (tmp_path / ".dfix.toml").write_text("selct = ['DF001']\n")
+    r = invoke(str(tmp_path))
+    assert r.exit_code == 2 and "unknown dfix setting `selct`" in r.stderr
+
+
+def test_cli_flags_override_config(tmp_path: Path):
+    (tmp_path / "Dockerfile").write_text(NAIVE)
+    (tmp_path / "pyproject.toml").write_text('[tool.dfix]\nignore = ["DF001"]\n')
+    assert invoke("--check", str(tmp_path)).exit_code == 0
+    assert invoke("--check", "--ignore", "", str(tmp_path)).exit_code == 1
+
+
+def test_rules_catalogue_and_docs():
+    r = invoke("rules")
+    assert r.exit_code == 0 and "DF001" in r.stdout
+    doc = invoke("rules", "DF001")
+    for heading in ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"):
+        assert f"## {heading}" in doc.stdout
+    assert invoke("rules", "DF999").exit_code == 2
+
+
+def test_version():
+    r = invoke("--version")
+    assert r.exit_code == 0 and r.stdout.startswith("dfix ")

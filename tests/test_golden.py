@@ -1,0 +1,58 @@
+"""Golden cases: golden/<case>/ holds an input context and the expected result.
+
+Files per case:
+  Dockerfile     the input (with any manifests and .dfix.toml beside it)
+  args           optional extra command-line arguments, one line
+  expected       the Dockerfile dfix --write must produce (byte for byte)
+  expected.json  the fixes and skipped fixes dfix must report
+
+Run ``pytest tests/test_golden.py --update-golden`` to rewrite the expectations from
+the current output, then review them with ``git diff golden/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import GOLDEN
+
+from dfix.cli import main
+
+CASES = sorted(p for p in GOLDEN.iterdir() if (p / "Dockerfile").is_file()) if GOLDEN.is_dir() else []
+
+
+def run_case(case: Path, tmp_path: Path) -> tuple[str, dict]:
+    work = tmp_path / case.name
+    shutil.copytree(case, work, symlinks=True)
+    args = shlex.split((case / "args").read_text()) if (case / "args").is_file() else []
+    result = CliRunner().invoke(main, [*args, "--write", "--format", "json", str(work / "Dockerfile")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["files"][0]
+    summary = {
+        "fixes": [[f["code"], f["line"]] for f in report["fixes"]],
+        "skipped": [[s["code"], s["line"], s["reason"]] for s in report["skipped"]],
+    }
+    return (work / "Dockerfile").read_bytes().decode("utf-8"), summary
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_golden(case: Path, tmp_path: Path, update_golden: bool):
+    output, summary = run_case(case, tmp_path)
+    expected_path, summary_path = case / "expected", case / "expected.json"
+    if update_golden:
+        expected_path.write_bytes(output.encode("utf-8"))
+        summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+    assert expected_path.is_file(), f"{case.name}: no expected file; run pytest --update-golden and review it"
+    assert output == expected_path.read_bytes().decode("utf-8")
+    assert summary == json.loads(summary_path.read_text())
+    # A second run over the output proposes nothing.
+    again_dir = tmp_path / "again"
+    shutil.copytree(tmp_path / case.name, again_dir)
+    args = shlex.split((case / "args").read_text()) if (case / "args").is_file() else []
+    again = CliRunner().invoke(main, [*args, "--check", "--quiet", str(again_dir / "Dockerfile")])
+    assert again.exit_code == 0, again.output
