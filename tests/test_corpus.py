@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import CORPUS, corpus_cases, need_corpus
 
@@ -58,3 +60,21 @@ def test_invalid_list_is_real():
     need_corpus()
     for name in INVALID:
         assert (CORPUS / name / "Dockerfile").is_file(), name
+
+
+@pytest.mark.corpus
+def test_check_over_whole_corpus_only_errors_on_invalid_files():
+    import json
+
+    from click.testing import CliRunner
+
+    from dfix.cli import main
+
+    need_corpus()
+    result = CliRunner().invoke(main, ["--check", "--format", "json", str(CORPUS)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 2  # the corpus holds files BuildKit rejects
+    data = json.loads(result.stdout)
+    errored = {str(Path(f["path"]).parent.relative_to(CORPUS)) for f in data["files"] if f["error"]}
+    assert errored == INVALID
+    assert data["summary"]["files"] == len(CASES)
