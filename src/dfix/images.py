@@ -1,0 +1,68 @@
+"""What dfix knows about common base images: default user, users they ship, WORKDIR, ENV.
+
+Rules use this to tell where a package manager's cache lives at a given line
+(``/root/.npm`` for root, ``/home/node/.npm`` after ``USER node``) and which uid
+owns it.  An image not listed here is *unknown*: rules that depend on the user
+leave its stages alone instead of assuming root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class User:
+    uid: int
+    gid: int
+    home: str
+
+
+@dataclass(frozen=True)
+class ImageDefaults:
+    user: str = "root"
+    workdir: str = "/"
+    env: dict[str, str] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+ROOT = User(0, 0, "/root")
+_NODE_USERS = {"root": ROOT, "node": User(1000, 1000, "/home/node")}
+_PLAIN = ImageDefaults(users={"root": ROOT})
+
+# Repository name (without registry "docker.io/library/") -> defaults. Tags do not
+# change these facts for the official images listed.
+KNOWN_IMAGES: dict[str, ImageDefaults] = {
+    "node": ImageDefaults(users=_NODE_USERS, env={"YARN_VERSION": "1.22.22"}),
+    "python": ImageDefaults(users={"root": ROOT}, env={"LANG": "C.UTF-8"}),
+    "pypy": _PLAIN,
+    "golang": ImageDefaults(workdir="/go", users={"root": ROOT},
+                            env={"GOPATH": "/go", "GOTOOLCHAIN": "local"}),
+    "maven": ImageDefaults(users={"root": ROOT},
+                           env={"MAVEN_HOME": "/usr/share/maven", "MAVEN_CONFIG": "/root/.m2"}),
+    "eclipse-temurin": ImageDefaults(users={"root": ROOT}, env={"JAVA_HOME": "/opt/java/openjdk"}),
+    "openjdk": _PLAIN,
+    "amazoncorretto": _PLAIN,
+    "debian": _PLAIN,
+    "ubuntu": _PLAIN,
+    "alpine": _PLAIN,
+    "busybox": _PLAIN,
+    "buildpack-deps": _PLAIN,
+    "scratch": _PLAIN,
+}
+
+
+def repository(image: str) -> str:
+    """``docker.io/library/node:20-slim@sha256:..`` -> ``node``; a private path stays as it is."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    for prefix in ("docker.io/library/", "library/", "index.docker.io/library/"):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def defaults_for(image: str) -> ImageDefaults | None:
+    return KNOWN_IMAGES.get(repository(image))

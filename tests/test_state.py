@@ -1,0 +1,65 @@
+"""Build state per instruction: user, home, workdir and env, through stages."""
+
+from __future__ import annotations
+
+import pytest
+
+from dfix.dockerfile import parse
+from dfix.dockerfile.expand import expand
+from dfix.dockerfile.state import stage_states
+
+
+def states(text: str):
+    df = parse(text)
+    st = stage_states(df)
+    return df, [st[id(i)] for i in df.instructions]
+
+
+@pytest.mark.parametrize(
+    "word, env, expected",
+    [
+        ("$HOME/.npm", {"HOME": "/root"}, "/root/.npm"),
+        ("${HOME}/.cache", {"HOME": "/h"}, "/h/.cache"),
+        ("${X:-/d}", {"X": ""}, "/d"),
+        ("${X:+set}", {"X": "1"}, "set"),
+        ("'$HOME'", {"HOME": "/h"}, "$HOME"),
+        ('"a b"', {}, "a b"),
+        ("\\$HOME", {}, "$HOME"),
+        ("$UNSET/x", {}, None),
+        ("${UNSET:-/d}", {}, None),  # the base image may set it: unknowable
+    ],
+)
+def test_expand(word, env, expected):
+    assert expand(word, env) == expected
+
+
+def test_user_home_and_uid_follow_user_and_env():
+    df, s = states("FROM node:20\nRUN a\nUSER node\nRUN b\nENV HOME=/srv\nRUN c\nUSER 1234:99\nRUN d\n")
+    assert (s[1].is_root, s[1].home, s[1].uid_gid) == (True, "/root", (0, 0))
+    assert (s[3].is_root, s[3].home, s[3].uid_gid) == (False, "/home/node", (1000, 1000))
+    assert s[5].home == "/srv"
+    assert (s[7].is_root, s[7].uid_gid) == (False, (1234, 99))
+
+
+def test_unknown_image_and_unknown_user_are_not_guessed():
+    _, s = states("FROM registry.example/team/base:1\nRUN a\nFROM node:20\nUSER app\nRUN b\n")
+    assert s[1].known_image is False and s[1].is_root is None and s[1].home is None
+    assert s[4].is_root is None and s[4].uid_gid is None and s[4].home is None
+
+
+def test_workdir_relative_absolute_and_env_expansion():
+    _, s = states("FROM golang:1.22\nRUN a\nWORKDIR src\nENV APP=/app\nWORKDIR $APP/x\nRUN b\n")
+    assert s[1].workdir == "/go"
+    assert s[2].workdir == "/go"  # state before the WORKDIR itself
+    assert s[5].workdir == "/app/x"
+
+
+def test_stage_inherits_parent_state_and_global_args_resolve_from():
+    _, s = states("ARG BASE=node:20\nFROM ${BASE} AS deps\nUSER node\nFROM deps\nRUN x\n")
+    assert s[1].base == "node"
+    assert s[4].user == "node" and s[4].home == "/home/node"
+
+
+def test_arg_in_stage_takes_global_default():
+    _, s = states("ARG V=3\nFROM python:3.11\nARG V\nENV P=/opt/$V\nRUN x\n")
+    assert s[4].env["P"] == "/opt/3"
