@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from .base import Finding, Fix, Rule, RuleContext, Safety, Skip
 from .df001_syntax_pragma import SyntaxPragma
+from .df104_apt_layers import AptLayers
 
-ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma,)
+ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, AptLayers)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:

@@ -99,8 +99,8 @@ class Rule:
                 out[current] += line + "\n"
         return {k: v.strip("\n") for k, v in out.items()}
 
-    def fix(self, message: str, line: int, edits: Iterable[TextEdit]) -> Fix:
-        return Fix(self.code, message, line, self.safety, tuple(edits))
+    def fix(self, message: str, line: int, edits: Iterable[TextEdit], safety: Safety | None = None) -> Fix:
+        return Fix(self.code, message, line, safety or self.safety, tuple(edits))
 
     def skip(self, line: int, reason: str) -> Skip:
         return Skip(self.code, line, reason)

@@ -1,0 +1,189 @@
+"""DF104: apt in one layer: update with install, lists removed, no recommends."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
+from ..runs import RunScript, run_script
+from ..shell import Command
+from .base import Finding, Rule, RuleContext, Safety
+
+APT_PROGRAMS = frozenset({"apt-get", "apt"})
+LISTS = "/var/lib/apt/lists"
+
+
+def _apt_action(c: Command) -> str | None:
+    """The apt subcommand (update, install, ...) of a simple command, or None."""
+    if c.program not in APT_PROGRAMS:
+        return None
+    _, words = c.program_words()
+    for w in words[1:]:
+        if not w.value.startswith("-"):
+            return w.value
+    return None
+
+
+def _cleans_lists(c: Command) -> bool:
+    return c.program == "rm" and any(w.value.rstrip("/*").rstrip("/") == LISTS for w in c.words[1:])
+
+
+def _mounts_apt_lists(ins: Instruction) -> bool:
+    return any("/var/lib/apt" in (f.value or "") for f in ins.flags if f.name == "mount")
+
+
+class AptLayers(Rule):
+    """Keep `apt-get update` and `apt-get install` in one RUN, and the package lists out of the image.
+
+    ## What it does
+    - Merges a RUN that only runs `apt-get update` into the `apt-get install` RUN that
+      follows it.
+    - Appends `&& rm -rf /var/lib/apt/lists/*` to a RUN that updates and installs but
+      leaves the lists in the layer.
+    - Adds `--no-install-recommends` to `apt-get install` (an *unsafe* fix: see below).
+
+    ## Why is this bad?
+    A RUN holding only `apt-get update` is cached on its own: months later, a changed
+    install line reuses stale lists and fails with 404s (hadolint DL3009/DL3015, the
+    Dockerfile best-practices guide). Lists left in a layer add 20-40 MB to every image
+    and are never used at run time.
+
+    ## Example
+    ```dockerfile
+    RUN apt-get update
+    RUN apt-get install -y curl
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+    ```
+
+    ## Fix safety
+    The merge and the list removal are safe: the image keeps the same files except the
+    apt lists, which are a cache. The removal is skipped when a later RUN in the stage, or
+    in a stage built on it, runs apt without its own `apt-get update` (it needs those
+    lists), and when the RUN mounts a cache over `/var/lib/apt` (DF102 keeps the lists in
+    the mount instead). `--no-install-recommends` is unsafe: it changes which packages are
+    installed (without recommends, `curl` comes without `ca-certificates`), so it is
+    applied only with `--unsafe-fixes`.
+    """
+
+    code = "DF104"
+    name = "apt-layers"
+    safety = Safety.SAFE
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        df = ctx.dockerfile
+        for stage in df.stages:
+            body = stage.instructions[1:]
+            for i, ins in enumerate(body):
+                run = run_script(ins)
+                if run is None:
+                    continue
+                actions = [_apt_action(c) for c in run.commands]
+                if actions and all(a == "update" for a in actions):
+                    yield from self._merge_update(run, _next_run(body[i + 1 :]))
+                    continue
+                if "install" not in actions:
+                    continue
+                if "update" in actions and not any(_cleans_lists(c) for c in run.commands):
+                    yield from self._remove_lists(df, stage, ins, run)
+                yield from self._no_recommends(run)
+
+    def _merge_update(self, update: RunScript, nxt: Instruction | None) -> Iterable[Finding]:
+        ins = update.instruction
+        follower = run_script(nxt) if nxt is not None and nxt.keyword == "RUN" else None
+        if follower is None or not follower.commands or _apt_action(follower.commands[0]) != "install":
+            if nxt is not None and nxt.keyword != "RUN":
+                yield self.skip(ins.line, f"{nxt.keyword} on line {nxt.line} stands between `apt-get update` "
+                                          "and the install; merge them by hand")
+            return
+        if ins.flags or follower.commands[0].enclosing:
+            yield self.skip(ins.line, "the apt-get update RUN has flags or the install is nested; merge it by hand")
+            return
+        at = follower.raw(follower.commands[0].start, follower.commands[0].end)[0]
+        update_text = update.script.text.strip()
+        yield self.fix(
+            f"merge `{update_text}` into the install on line {nxt.line}, so stale package lists are never reused",
+            ins.line,
+            [TextEdit(ins.start, ins.end, ""), TextEdit(at, at, f"{update_text} && ")],
+        )
+
+    def _remove_lists(self, df: Dockerfile, stage: Stage, ins: Instruction, run: RunScript) -> Iterable[Finding]:
+        if _mounts_apt_lists(ins):
+            return
+        last = run.commands[-1]
+        if last.operator == "&" or any(c.operator == "&" for c in run.commands):
+            return
+        reader = _later_apt_without_update(df, stage, ins)
+        if reader is not None:
+            yield self.skip(ins.line, f"line {reader.line} runs apt without `apt-get update` and needs these package lists")
+            return
+        end = run.raw_point(last.end)
+        yield self.fix(
+            "remove the apt package lists in the same layer (they are a cache: 20-40 MB per image)",
+            ins.line,
+            [TextEdit(end, end, f" && rm -rf {LISTS}/*")],
+        )
+
+    def _no_recommends(self, run: RunScript) -> Iterable[Finding]:
+        for c in run.commands:
+            if _apt_action(c) != "install" or any(w.value == "--no-install-recommends" for w in c.words):
+                continue
+            _, words = c.program_words()
+            verb = next(w for w in words[1:] if w.value == "install")
+            at = run.raw_point(verb.end)
+            yield self.fix(
+                "install without recommended packages (changes what is installed)",
+                run.instruction.line,
+                [TextEdit(at, at, " --no-install-recommends")],
+                safety=Safety.UNSAFE,
+            )
+
+
+# Instructions that neither read nor change files, so an update may move past them.
+_TRANSPARENT = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "STOPSIGNAL", "MAINTAINER"})
+
+
+def _next_run(rest: list[Instruction]) -> Instruction | None:
+    """The next RUN past instructions an update may cross, or the instruction that blocks it."""
+    for ins in rest:
+        if ins.keyword not in _TRANSPARENT:
+            return ins
+    return None
+
+
+def _later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
+    """The first later RUN (this stage or a stage built on it) that uses apt without updating first."""
+    stages = [stage] + _descendants(df, stage)
+    started = False
+    for s in stages:
+        for later in s.instructions[1:]:
+            if later is ins:
+                started = True
+                continue
+            if s is stage and not started:
+                continue
+            run = run_script(later)
+            if run is None:
+                if later.keyword == "RUN" and "apt" in later.args:
+                    return later  # cannot read it: assume it needs the lists
+                continue
+            for c in run.commands:
+                action = _apt_action(c)
+                if action == "update":
+                    break
+                if action is not None and action not in ("clean", "autoremove", "purge", "remove"):
+                    return later
+    return None
+
+
+def _descendants(df: Dockerfile, stage: Stage) -> list[Stage]:
+    names = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+    out = []
+    for s in df.stages[stage.index + 1 :]:
+        if s.base.lower() in names:
+            out.append(s)
+            names |= {str(s.index)} | ({s.name.lower()} if s.name else set())
+    return out

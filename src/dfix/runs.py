@@ -1,0 +1,56 @@
+"""RUN instructions as shell scripts, with positions mapped back to the Dockerfile source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .dockerfile import Instruction
+from .shell import Command, ShellScript, parse_shell
+
+
+@dataclass(frozen=True)
+class RunScript:
+    """The shell form of a RUN: its script and how to find its text in the source."""
+
+    instruction: Instruction
+    script: ShellScript
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return self.script.commands
+
+    def raw(self, start: int, end: int) -> tuple[int, int]:
+        """Source offsets of ``script.text[start:end]``."""
+        cmd = self.instruction.command
+        base = cmd.args_lspan[0]
+        return cmd.raw_offset(base + start), cmd.raw_end(base + end)
+
+    def raw_point(self, offset: int) -> int:
+        """Source offset just after script position ``offset - 1`` (an insertion point)."""
+        cmd = self.instruction.command
+        return cmd.raw_end(cmd.args_lspan[0] + offset)
+
+
+def run_script(ins: Instruction) -> RunScript | None:
+    """The RUN's script when dfix can read it: shell form, no heredoc, parsed completely."""
+    if ins.keyword != "RUN" or ins.json_args is not None or ins.heredocs:
+        return None
+    script = _parse(ins.args)
+    if not script.parsed:
+        return None
+    return RunScript(ins, script)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> ShellScript:
+    return parse_shell(text)
+
+
+def programs(script: RunScript) -> list[tuple[str | None, list[str]]]:
+    """(program, argv after the program) for every simple command, wrappers peeled."""
+    out = []
+    for c in script.commands:
+        _, words = c.program_words()
+        out.append((c.program, [w.value for w in words[1:]]))
+    return out
