@@ -173,6 +173,7 @@ class DockerIgnore:
     def __init__(self, patterns: Iterable[str]) -> None:
         # patternmatcher.New cleans again, after ReadAll already did.
         self.patterns = [IgnorePattern.compile(go_clean(p.strip())) for p in patterns if p.strip()]
+        self._hits: dict[str, tuple[bool, ...]] = {}
 
     @classmethod
     def from_text(cls, text: str) -> DockerIgnore:
@@ -183,18 +184,26 @@ class DockerIgnore:
         path = go_clean(relpath)
         if path == ".":
             return False
-        parents = path.split("/")[:-1]
+        parent = posixpath.dirname(path)
+        inherited = self._dir_hits(parent) if parent else (False,) * len(self.patterns)
         matched = False
-        for pattern in self.patterns:
+        for pattern, parent_hit in zip(self.patterns, inherited):
             # patternmatcher skips patterns that cannot change the verdict.
             if pattern.exclusion != matched:
                 continue
-            hit = pattern.match(path) or any(
-                pattern.match("/".join(parents[: i + 1])) for i in range(len(parents))
-            )
-            if hit:
+            if parent_hit or pattern.match(path):
                 matched = not pattern.exclusion
         return matched
+
+    def _dir_hits(self, directory: str) -> tuple[bool, ...]:
+        """Per pattern: does it match ``directory`` or one of its ancestors (memoised per directory)."""
+        cached = self._hits.get(directory)
+        if cached is None:
+            parent = posixpath.dirname(directory)
+            above = self._dir_hits(parent) if parent else (False,) * len(self.patterns)
+            cached = tuple(hit or pattern.match(directory) for pattern, hit in zip(self.patterns, above))
+            self._hits[directory] = cached
+        return cached
 
 
 def _segment_regex(segment: str) -> str:

@@ -1,0 +1,101 @@
+"""``dfix detect``: the stacks each stage of a Dockerfile builds, as JSON-ready dicts or text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .context import BuildContext
+from .dockerfile import DockerfileError, parse, validate
+from .stacks.attribute import attribute
+
+
+def load_context(dockerfile_path: Path, context_dir: Path, files: list[str] | None = None) -> tuple[BuildContext, str]:
+    """The build context and the Dockerfile's directory inside it (``.`` when outside or at the root).
+
+    A corpus case (a ``source.json`` with a ``files`` listing beside the Dockerfile)
+    is built from that listing, unioned with what is on disk when it was truncated.
+    """
+    dockerfile_in_context = _relative(dockerfile_path, context_dir)
+    source = _source_json(dockerfile_path.parent)
+    if files is None and source is not None and isinstance(source.get("files"), list) and source["files"]:
+        files = list(source["files"])
+        if source.get("files_truncated"):
+            # the listing keeps the shallowest paths only; deeper manifests were still copied
+            files += [f for f in BuildContext.from_directory(context_dir).all_files if f != "source.json"]
+        dockerfile_in_context = source.get("dockerfile_in_context")
+    if files is not None:
+        ctx = BuildContext.from_listing(context_dir, files, dockerfile_in_context)
+    else:
+        ctx = BuildContext.from_directory(context_dir, dockerfile_path.resolve())
+    directory = str(Path(dockerfile_in_context).parent.as_posix()) if dockerfile_in_context else "."
+    return ctx, directory
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _source_json(directory: Path) -> dict[str, Any] | None:
+    path = directory / "source.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def detect_dockerfile(dockerfile_path: Path, context_dir: Path, files: list[str] | None = None) -> dict[str, Any]:
+    dockerfile_path, context_dir = Path(dockerfile_path), Path(context_dir)
+    result: dict[str, Any] = {"path": str(dockerfile_path), "context": str(context_dir), "stages": []}
+    try:
+        text = dockerfile_path.read_text(encoding="utf-8")
+        df = parse(text)
+        validate(df)  # an unbuildable file has no stacks to report
+    except (OSError, UnicodeDecodeError, DockerfileError) as exc:
+        result["error"] = str(exc)
+        return result
+    ctx, dockerfile_dir = load_context(dockerfile_path, context_dir, files)
+    result["ignore_file"] = ctx.ignored_by
+    result["stages"] = [report.to_dict() for report in attribute(df, ctx, dockerfile_dir)]
+    return result
+
+
+def format_detect_text(results: list[dict[str, Any]]) -> str:
+    lines: list[str] = []
+    for result in results:
+        lines.append(f"{result['path']} (context {result['context']})")
+        if "error" in result:
+            lines.append(f"  error: {result['error']}")
+            continue
+        for index, stage in enumerate(result["stages"]):
+            label = stage["name"] or f"#{index}"
+            lines.append(f"  stage {label} FROM {stage['base']}")
+            if not stage["stacks"]:
+                lines.append("    no dependency install")
+            for stack in stage["stacks"]:
+                lines.extend(_stack_lines(stack))
+            for text in stage.get("unparsed_run_text", []):
+                lines.append(f"    unparsed shell: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _stack_lines(stack: dict[str, Any]) -> list[str]:
+    lines = [f"    {stack['ecosystem']} / {stack['package_manager']} in {stack['root']}"]
+    if stack.get("ambiguous"):
+        lines.append(f"      ambiguous: {stack['ambiguous']}")
+    for label, key in (("manifests", "manifests"), ("install inputs", "install_inputs"),
+                       ("cache dirs", "cache_dirs"), ("build outputs", "build_outputs")):
+        if stack.get(key):
+            lines.append(f"      {label}: {', '.join(stack[key])}")
+    for command in stack["install_commands"]:
+        lines.append(f"      install (line {command['line']}): {command['command']}")
+    for hazard in stack.get("hazards", []):
+        lines.append(f"      hazard: {hazard}")
+    return lines

@@ -1,0 +1,117 @@
+"""Go modules: go.mod/go.sum, go.work, vendoring and local ``replace`` directives."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from ..context import BuildContext
+from ..shell import Command
+from .base import Invocation, Stack, flag_value, join, positionals
+
+# go.mod is line-oriented data, so a regex per directive is enough here.
+_REPLACE_LINE = re.compile(r"^\s*(?:replace\s+)?\S+(?:\s+\S+)?\s+=>\s+(\S+)(?:\s+\S+)?\s*$")
+_USE_LINE = re.compile(r"^\s*(?:use\s+)?(\S+)\s*$")
+
+_KINDS = {"download": "install", "build": "build", "install": "build", "generate": "build", "vendor": "install",
+          "test": "build", "run": "build"}
+_VALUE_FLAGS = frozenset({"-o", "-C", "-ldflags", "-tags", "-gcflags", "-asmflags", "-mod", "-modfile", "-p",
+                          "-pkgdir", "-buildmode", "-compiler", "-installsuffix", "-overlay", "-pgo", "-trimpath"})
+
+
+def recognise(command: Command) -> Invocation | None:
+    if command.program != "go":
+        return None
+    _, words = command.program_words()
+    argv = [w.value for w in words[1:]]
+    args = positionals(argv, _VALUE_FLAGS)
+    if not args:
+        return None
+    sub = args[1] if args[0] == "mod" and len(args) > 1 else args[0]
+    kind = _KINDS.get(sub)
+    if kind is None or (args[0] != "mod" and sub in ("download", "vendor")):
+        return None
+    if sub == "install" and any("@" in a for a in args[1:]):
+        return None  # `go install tool@version`: a tool, not the project
+    output = flag_value(argv, ("-o",))
+    return Invocation("go", "go", kind, command, project_dir=flag_value(argv, ("-C",)),
+                      outputs=(output,) if output else ())
+
+
+def project_roots(ctx: BuildContext) -> list[str]:
+    return sorted(posixpath.dirname(f) or "." for f in ctx.files
+                  if posixpath.basename(f) in ("go.mod", "go.work") and "/vendor/" not in f"/{f}"
+                  and "/testdata/" not in f"/{f}")
+
+
+def _directive_block(text: str, keyword: str) -> list[str]:
+    """The lines of ``keyword x`` and ``keyword ( … )`` directives, comments removed."""
+    lines: list[str] = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.split("//", 1)[0].strip()
+        if inside:
+            if line == ")":
+                inside = False
+            elif line:
+                lines.append(line)
+        elif line == f"{keyword} (":
+            inside = True
+        elif line.startswith(keyword + " ") or line.startswith(keyword + "\t"):
+            lines.append(line)
+    return lines
+
+
+def local_replacements(go_mod: str) -> list[str]:
+    """Local directories named on the right of ``replace … => ./dir``."""
+    found = []
+    for line in _directive_block(go_mod, "replace"):
+        match = _REPLACE_LINE.match(line)
+        if match and match.group(1).startswith(("./", "../", "/")):
+            found.append(match.group(1))
+    return found
+
+
+def workspace_uses(go_work: str) -> list[str]:
+    found = []
+    for line in _directive_block(go_work, "use"):
+        match = _USE_LINE.match(line)
+        if match:
+            found.append(match.group(1))
+    return found
+
+
+def detect(ctx: BuildContext, root: str, invocations: list[Invocation]) -> Stack | None:
+    go_mod_path = join(root, "go.mod")
+    go_work_path = join(root, "go.work")
+    go_mod = ctx.read_text(go_mod_path)
+    go_work = ctx.read_text(go_work_path)
+    if go_mod is None and go_work is None and not ctx.is_file(go_mod_path):
+        return None
+    stack = Stack("go", "go", root=root)
+    stack.manifests = [p for p in (go_mod_path, go_work_path) if ctx.is_file(p)]
+    stack.lockfiles = [p for p in (join(root, "go.sum"), join(root, "go.work.sum")) if ctx.is_file(p)]
+    stack.add_inputs(stack.manifests + stack.lockfiles)
+    module_dirs = [root]
+    if go_work is not None:
+        module_dirs += [join(root, use) for use in workspace_uses(go_work) if join(root, use) != root]
+        stack.notes.append(f"go.work uses {len(module_dirs) - 1} module(s)")
+    for module_dir in module_dirs:
+        if module_dir != root:
+            stack.add_inputs([p for p in (join(module_dir, "go.mod"), join(module_dir, "go.sum")) if ctx.is_file(p)])
+        text = ctx.read_text(join(module_dir, "go.mod")) or ""
+        for target in local_replacements(text):
+            local = join(module_dir, target)
+            if local.startswith(".."):
+                stack.hazards.append(f"replace => {target} points outside the build context")
+                continue
+            present = [p for p in (join(local, "go.mod"), join(local, "go.sum")) if ctx.is_file(p)]
+            stack.add_inputs(present)
+            stack.hazards.append(
+                f"replace => {target}: go mod download reads {local}/go.mod; go build needs all of {local}/"
+            )
+    if ctx.is_file(join(root, "vendor/modules.txt")):
+        stack.notes.append("vendored: builds read vendor/, no download needed")
+        stack.add_inputs([join(root, "vendor") + "/"])
+    stack.build_outputs = [o for inv in invocations for o in inv.outputs]
+    return stack
