@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from .base import Finding, Fix, Rule, RuleContext, Safety, Skip
 from .df001_syntax_pragma import SyntaxPragma
+from .df103_lockfile_installs import LockfileInstalls
 from .df104_apt_layers import AptLayers
 
-ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, AptLayers)
+ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, LockfileInstalls, AptLayers)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
