@@ -222,7 +222,8 @@ def _run_scripts(ins: Instruction) -> list[str]:
     # bashlex needs a heredoc's body to accept its `<<EOT`: give it the document back.
     documents = "".join(f"\n{h.body}\n{h.name}" for h in ins.heredocs)
     opener = parse_shell(ins.args + documents)
-    runs_shell = not opener.commands or opener.commands[0].program in SHELLS
+    # `RUN <<EOT` (no program) runs the body with the stage's shell; `RUN python3 <<EOT` does not.
+    runs_shell = not opener.commands or opener.commands[0].program in (None, *SHELLS)
     return [ins.args + documents] + ([h.body for h in ins.heredocs] if runs_shell else [])
 
 

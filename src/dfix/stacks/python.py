@@ -33,7 +33,7 @@ BUILD_BACKENDS = {
 TOOL_SECTIONS = {"poetry": "poetry", "uv": "uv", "pdm": "pdm", "hatch": "hatch"}
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in")
 
-_PIP_VALUE_FLAGS = frozenset({"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target",
+_PIP_VALUE_FLAGS = frozenset({"-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints", "-e", "--editable", "-t", "--target",
                               "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--prefix", "--root",
                               "--python", "-p", "--no-binary", "--only-binary", "--cache-dir", "--trusted-host",
                               "--platform", "--python-version", "--implementation", "--abi", "--src", "--progress-bar",
@@ -57,6 +57,8 @@ _SUBCOMMANDS = {
 # Flags that stop a project manager from installing the project itself.
 _DEPS_ONLY_FLAGS = frozenset({"--no-root", "--no-install-project", "--no-self", "--only-deps"})
 _PYTHONS = frozenset({"python", "python3", "py"})
+# pip spells them singular; uv pip also accepts the plural.
+_REQUIREMENT_FLAGS = ("-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints")
 
 
 def recognise(command: Command) -> Invocation | None:
@@ -95,7 +97,7 @@ def _recognise_pip(command: Command, argv: list[str], package_manager: str) -> I
     args = argv[1:]
     files: list[str] = []
     for i, word in enumerate(args):
-        for flag in ("-r", "--requirement", "-c", "--constraint"):
+        for flag in _REQUIREMENT_FLAGS:
             if word == flag and i + 1 < len(args):
                 files.append(args[i + 1])
             elif word.startswith(flag + "=") or (flag in ("-r", "-c") and word.startswith(flag) and len(word) > 2
