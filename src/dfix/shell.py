@@ -452,45 +452,39 @@ class _Scanner:
 
     def _skip_paren(self, i: int) -> int:
         """Index just past the ``)`` closing a ``$(`` whose body starts at ``i``."""
-        text, n = self.text, len(self.text)
-        depth = 1
-        while i < n:
-            ch = text[i]
-            if ch == "\\":
-                i += 2
-            elif ch == "'":
-                i = self._skip_single(i)
-            elif ch == '"':
-                i = self._skip_double(i, top=False)
-            elif ch == "`":
-                i = self._skip_backtick(i)
-            elif ch == "(":
-                depth += 1
-                i += 1
-            elif ch == ")":
-                depth -= 1
-                i += 1
-                if depth == 0:
-                    return i
-            else:
-                i += 1
-        return n
+        return self._skip_nested(i, "(", ")")
 
     def _skip_brace(self, i: int) -> int:
+        """Index just past the ``}`` closing a ``${`` whose body starts at ``i``."""
+        return self._skip_nested(i, "{", "}")
+
+    def _skip_quoted(self, i: int) -> int | None:
+        """Index past an escape, quoted string, backtick or ``$(…)`` starting at ``i``; None if none does."""
+        ch = self.text[i]
+        if ch == "\\":
+            return i + 2
+        if ch == "'":
+            return self._skip_single(i)
+        if ch == '"':
+            return self._skip_double(i, top=False)
+        if ch == "`":
+            return self._skip_backtick(i)
+        if self.text.startswith("$(", i):
+            return self._skip_paren(i + 2)
+        return None
+
+    def _skip_nested(self, i: int, opener: str, closer: str) -> int:
         text, n = self.text, len(self.text)
         depth = 1
         while i < n:
             ch = text[i]
-            if ch == "\\":
-                i += 2
-            elif ch == "'":
-                i = self._skip_single(i)
-            elif ch == '"':
-                i = self._skip_double(i, top=False)
-            elif ch == "{":
+            skipped = self._skip_quoted(i)
+            if skipped is not None:
+                i = skipped
+            elif ch == opener:
                 depth += 1
                 i += 1
-            elif ch == "}":
+            elif ch == closer:
                 depth -= 1
                 i += 1
                 if depth == 0:
@@ -511,15 +505,9 @@ class _Scanner:
         depth = 1
         boundary = True
         while i < n:
-            ch = text[i]
-            if ch == "\\":
-                i += 2
-            elif ch == "'":
-                i = self._skip_single(i)
-            elif ch == '"':
-                i = self._skip_double(i, top=False)
-            elif ch == "$" and text.startswith("$(", i):
-                i = self._skip_paren(i + 2)
+            skipped = self._skip_quoted(i)
+            if skipped is not None:
+                i = skipped
             elif boundary and self._word_at(i) in ("case", "esac"):
                 depth += 1 if self._word_at(i) == "case" else -1
                 i += 4
@@ -534,13 +522,9 @@ class _Scanner:
         """End of a ``[[ … ]]`` test whose body starts at ``i`` (past the closing ``]]``)."""
         text, n = self.text, len(self.text)
         while i < n:
-            ch = text[i]
-            if ch == "\\":
-                i += 2
-            elif ch == "'":
-                i = self._skip_single(i)
-            elif ch == '"':
-                i = self._skip_double(i, top=False)
+            skipped = self._skip_quoted(i)
+            if skipped is not None:
+                i = skipped
             elif text.startswith("]]", i) and text[i - 1] in " \t" and (i + 2 >= n or text[i + 2] in " \t\n;&|)"):
                 return i + 2
             else:

@@ -185,6 +185,13 @@ class Invocation:
     outputs: tuple[str, ...] = ()  # artefacts it writes (``go build -o /bin/app``)
 
 
+def disagreement(used: str, claimed: list[str], claimed_by: str) -> str | None:
+    """Why the stack is ambiguous when the Dockerfile runs a package manager the manifests do not name."""
+    if claimed and used not in claimed:
+        return f"the Dockerfile installs with {used} but {claimed_by} {', '.join(claimed)}"
+    return None
+
+
 def flag_value(words: list[str], names: tuple[str, ...]) -> str | None:
     """The value of ``--name value`` or ``--name=value`` (last occurrence wins, like most CLIs)."""
     found: str | None = None

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..context import BuildContext
 from ..shell import Command, parse_shell
-from .base import Invocation, Stack, flag_value, join, positionals
+from .base import Invocation, Stack, disagreement, flag_value, join, positionals
 
 LOCKFILES = {
     "package-lock.json": "npm",
@@ -139,10 +139,7 @@ def _package_manager(
     used = sorted({inv.package_manager or _resolve_yarn(ctx, root, pkg, "yarn") for inv in invocations
                    if inv.kind in ("install", "fetch")})
     if len(used) == 1:
-        ambiguous = None
-        if by_lock and used[0] not in by_lock:
-            ambiguous = f"the Dockerfile installs with {used[0]} but the lockfile is for {', '.join(by_lock)}"
-        return used[0], ambiguous
+        return used[0], disagreement(used[0], by_lock, "the lockfile is for")
     if declared:
         return declared, None
     if len(by_lock) == 1:
@@ -215,9 +212,9 @@ def _expand_members(ctx: BuildContext, root: str, patterns: list[str]) -> list[s
     return sorted(included)
 
 
-def simple_yaml_list(text: str, key: str) -> list[str]:
-    """Items of a top-level block list ``key:`` (``- item`` lines), enough for pnpm-workspace.yaml."""
-    items: list[str] = []
+def _yaml_block(text: str, key: str) -> list[str]:
+    """The stripped, comment-free lines of the indented block under top-level ``key:``."""
+    lines: list[str] = []
     inside = False
     for raw in text.splitlines():
         line = raw.split(" #", 1)[0].rstrip()
@@ -225,27 +222,23 @@ def simple_yaml_list(text: str, key: str) -> list[str]:
             continue
         if not raw[0].isspace():
             inside = line == f"{key}:"
-            continue
-        if inside and line.lstrip().startswith("- "):
-            items.append(line.lstrip()[2:].strip().strip("'\""))
-    return items
+        elif inside:
+            lines.append(line.strip())
+    return lines
+
+
+def simple_yaml_list(text: str, key: str) -> list[str]:
+    """Items of a top-level block list ``key:`` (``- item`` lines), enough for pnpm-workspace.yaml."""
+    return [line[2:].strip().strip("'\"") for line in _yaml_block(text, key) if line.startswith("- ")]
 
 
 def simple_yaml_map(text: str, key: str) -> dict[str, str]:
     """Entries of a top-level block mapping ``key:`` with scalar values."""
     entries: dict[str, str] = {}
-    inside = False
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].rstrip()
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not raw[0].isspace():
-            inside = line == f"{key}:"
-            continue
-        if inside and ":" in line:
-            name, _, value = line.strip().rpartition(": ")
-            if name:
-                entries[name.strip("'\"")] = value.strip().strip("'\"")
+    for line in _yaml_block(text, key):
+        name, _, value = line.rpartition(": ")
+        if name:
+            entries[name.strip("'\"")] = value.strip().strip("'\"")
     return entries
 
 

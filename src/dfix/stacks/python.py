@@ -10,7 +10,7 @@ from typing import Any
 
 from ..context import BuildContext
 from ..shell import Command
-from .base import Invocation, Stack, flag_value, join, positionals
+from .base import Invocation, Stack, disagreement, flag_value, join, positionals
 from .setup_py import analyse_setup_py
 
 if sys.version_info >= (3, 11):
@@ -234,10 +234,7 @@ def _package_manager(
     used = sorted({inv.package_manager for inv in invocations if inv.package_manager and inv.kind != "build"})
     declared = _declared(ctx, root, pyproject, lockfiles)
     if len(used) == 1:
-        ambiguous = None
-        if declared and used[0] not in declared:
-            ambiguous = f"the Dockerfile installs with {used[0]} but the project is managed by {', '.join(declared)}"
-        return used[0], ambiguous
+        return used[0], disagreement(used[0], declared, "the project is managed by")
     if used:
         return used[0], f"the Dockerfile runs several installers: {', '.join(used)}"
     if len(declared) == 1:
