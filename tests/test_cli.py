@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from dfix import fileio
 from dfix.cli import main
 
-NAIVE = "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n"
+NAIVE = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "index.js"]\n'
 FIXED = "# syntax=docker/dockerfile:1\n" + NAIVE
 
 

@@ -1,0 +1,384 @@
+"""DF102: keep package downloads in BuildKit cache mounts."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..cachemounts import Recipe, recipes_for
+from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
+from ..dockerfile.state import State, stage_states
+from ..runs import RunScript, run_script
+from ..shell import Command, Word
+from ..stacks.base import cache_dirs_for
+from .base import Finding, Rule, RuleContext, Safety
+
+_SYNTAX_VERSION = re.compile(r"docker/dockerfile(?:-upstream)?:(\d+)(?:\.(\d+))?")
+_PYTHON = re.compile(r"python[0-9.]*")
+
+
+@dataclass
+class _Use:
+    """One package-manager command in a RUN and the recipe that caches it."""
+
+    command: Command
+    recipe: Recipe
+    verb: str | None
+    verb_word: Word | None
+    words: list[Word]
+
+
+class CacheMounts(Rule):
+    """Add BuildKit cache mounts to package-manager RUNs.
+
+    ## What it does
+    Adds `--mount=type=cache,target=<cache dir>` to each RUN that runs npm, yarn (1),
+    pnpm, pip, uv, poetry or go, with the cache directory that tool really uses at that
+    line: the user's home after `USER`, and `NPM_CONFIG_CACHE`, `PIP_CACHE_DIR`,
+    `GOMODCACHE`, `GOCACHE`, `XDG_CACHE_HOME` and the like when set. For a non-root user
+    the mount gets that user's `uid`/`gid`. It also makes the mount pay off: `npm ci`
+    gets `--prefer-offline` (without it npm downloads everything again, measured 0.95x
+    the no-mount rebuild time; with it 0.38x), `yarn --frozen-lockfile` too; and it
+    removes what empties the cache (`--no-cache-dir`, `npm cache clean --force`,
+    `rm -rf ~/.cache/pip`).
+
+    ## Why is this bad?
+    Without a mount, any change to the dependency list downloads every package again,
+    and the download cache is baked into the layer (80 MB of `/root/.npm` in a
+    541-package app).
+
+    ## Example
+    ```dockerfile
+    RUN npm ci && npm cache clean --force
+    ```
+
+    ## Use instead
+    ```dockerfile
+    RUN --mount=type=cache,target=/root/.npm npm ci --prefer-offline
+    ```
+
+    ## Fix safety
+    Safe: the image keeps the same files except the download cache. dfix skips, saying
+    why, when it cannot know the cache directory (an unknown base image or user, a
+    variable it cannot resolve), when the builder cannot mount (`builder = "kaniko"`),
+    when a `# syntax=` pin predates cache mounts (before 1.2), for heredoc and JSON-form
+    RUNs, and for Go when a later stage copies the module cache or a RUN of the stage
+    using `go` cannot be read (the module cache must be mounted on every such RUN).
+    Existing cache mounts are never duplicated. Cache-disabling flags are removed only
+    when the mount replaces them, never added inside a mount. Poetry gets mounts on its
+    `cache` and `artifacts` directories only, since its virtualenvs live beside them.
+    `--prefer-offline` is added only to lockfile-exact installs, where a cached answer
+    cannot change which versions are installed.
+    """
+
+    code = "DF102"
+    name = "cache-mounts"
+    safety = Safety.SAFE
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        df = ctx.dockerfile
+        blocked = _builder_blocks(ctx)
+        berry = _yarn_berry_in(ctx)
+        states = None
+        for stage in df.stages:
+            for ins in stage.instructions[1:]:
+                if ins.keyword != "RUN":
+                    continue
+                run = run_script(ins)
+                if run is None:
+                    if _mentions_package_manager(ins):
+                        yield self.skip(ins.line, "cache mounts are not added to heredoc, JSON-form or unreadable RUNs")
+                    continue
+                uses = _uses(run)
+                if not uses:
+                    continue
+                if blocked:
+                    yield self.skip(ins.line, blocked)
+                    continue
+                if berry and any(u.recipe.package_manager == "yarn-classic" for u in uses):
+                    yield self.skip(ins.line, f"{berry}: yarn 2+ keeps packages in its cache (Plug'n'Play), so it is not mounted")
+                    continue
+                if states is None:
+                    states = stage_states(df)
+                yield from self._mount(df, stage, run, uses, states)
+
+    def _mount(self, df: Dockerfile, stage: Stage, run: RunScript, uses: list[_Use], states: dict[int, State]):
+        ins = run.instruction
+        state = states[id(ins)]
+        if state.is_root is None:
+            yield self.skip(ins.line, _unknown_user_reason(state))
+            return
+        owner = "" if state.is_root else _owner(state)
+        if owner is None:
+            yield self.skip(ins.line, f"the uid of user {state.user!r} is not known, so the cache would be unwritable")
+            return
+        existing = _existing_cache_targets(ins)
+        mounts: list[str] = []
+        edits: list[TextEdit] = []
+        notes: list[str] = []
+        for use in uses:
+            env = {k: v for k, v in state.env.items() if v is not None}
+            env.update(use.command.env)
+            disabling = [v for v in use.recipe.defeating_env if env.get(v, "").lower() not in ("", "0", "false", "off", "no")]
+            if disabling:
+                yield self.skip(ins.line, f"{disabling[0]} is set, so {use.recipe.package_manager} would not use a cache mount")
+                return
+            dirs = cache_dirs_for(use.recipe.package_manager, env, state.user, state.home)
+            if use.recipe.caches is not None:
+                dirs = [dirs[i] for i in use.recipe.caches]
+            targets = []
+            for d in dirs:
+                if d.path is None:
+                    yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {d.unknown}")
+                    return
+                targets.extend(posixpath.join(d.path, sub) if sub else d.path for sub in use.recipe.subdirs)
+            if use.recipe.persistent:
+                reason = _persistent_blocker(df, stage, use, targets, states)
+                if reason:
+                    yield self.skip(ins.line, reason)
+                    continue
+            for target in targets:
+                covered = any(_overlaps(target, t) for t in existing)
+                if not covered and target not in mounts:
+                    mounts.append(target)
+            for word in use.words:
+                if word.value in use.recipe.defeating_flags:
+                    edits.append(_remove_word(run, use.words, word))
+                    notes.append(f"drop {word.value}")
+            offline = _offline_edit(run, use)
+            if offline is not None and not any(e.start == offline.start for e in edits):
+                edits.append(offline)
+                notes.append(use.recipe.offline_flag or "")
+        if not mounts and not edits:
+            return
+        all_targets = existing + mounts
+        for cmd in run.commands:
+            if _empties_cache(cmd, uses, all_targets):
+                removal = _remove_command(run, cmd)
+                if removal is None:
+                    yield self.skip(ins.line, f"`{run.script.source(cmd)}` would empty the cache mount and cannot be removed cleanly")
+                    return
+                edits.append(removal)
+                notes.append(f"drop `{run.script.source(cmd)}`")
+        if mounts:
+            flags = " ".join(f"--mount=type=cache,target={t}{owner}" for t in mounts)
+            edits.insert(0, TextEdit(ins.keyword_end, ins.keyword_end, f" {flags}"))
+        pms = ", ".join(dict.fromkeys(u.recipe.package_manager for u in uses))
+        detail = f" ({'; '.join(notes)})" if notes else ""
+        where = ", ".join(mounts) if mounts else "the existing mount"
+        yield self.fix(f"cache {pms} downloads in {where}{detail}", ins.line, edits)
+
+
+def _builder_blocks(ctx: RuleContext) -> str | None:
+    if ctx.settings.builder == "kaniko":
+        return "builder is kaniko, which has no RUN --mount"
+    directive = ctx.dockerfile.directive("syntax")
+    if directive is not None:
+        m = _SYNTAX_VERSION.search(directive.value)
+        if m and (int(m.group(1)), int(m.group(2) or 99)) < (1, 2) and "experimental" not in directive.value:
+            return f"`# syntax={directive.value}` predates cache mounts (1.2); raise the pin first"
+    return None
+
+
+def _yarn_berry_in(ctx: RuleContext) -> str | None:
+    """A sign the context holds a yarn 2+ project, or None."""
+    context = ctx.build_context
+    if context is None:
+        return None
+    for path in context.files:
+        name = posixpath.basename(path)
+        if name == ".yarnrc.yml":
+            return f"{path} is in the build context"
+        if name == "yarn.lock" and (context.read_text(path) or "").lstrip().startswith(("__metadata", "# This file is generated by running \"yarn install\"")):
+            return f"{path} is a yarn 2+ lockfile"
+    return None
+
+
+def _unknown_user_reason(state: State) -> str:
+    if not state.known_image:
+        return f"base image {state.base or '(unresolved)'} is not one dfix knows, so its user and home are unknown"
+    return f"user {state.user!r} is not one dfix knows the home and uid of"
+
+
+def _owner(state: State) -> str | None:
+    ids = state.uid_gid
+    return None if ids is None else f",uid={ids[0]},gid={ids[1]}"
+
+
+def _program_and_args(cmd: Command) -> tuple[str | None, list[Word]]:
+    _, words = cmd.program_words()
+    if not words:
+        return None, []
+    program = posixpath.basename(words[0].value)
+    # python -m pip install ...
+    if _PYTHON.fullmatch(program) and len(words) > 2 and words[1].value == "-m":
+        return words[2].value, words[3:]
+    return program, words[1:]
+
+
+def _uses(run: RunScript) -> list[_Use]:
+    out = []
+    for cmd in run.commands:
+        program, args = _program_and_args(cmd)
+        verb_word = next((w for w in args if not w.value.startswith("-")), None)
+        verb = verb_word.value if verb_word else None
+        for recipe in recipes_for(program, verb):
+            out.append(_Use(cmd, recipe, verb, verb_word, args))
+    return out
+
+
+def _mentions_package_manager(ins: Instruction) -> bool:
+    text = ins.args + "".join(h.body for h in ins.heredocs)
+    return any(p in text.split() for p in ("npm", "yarn", "pnpm", "pip", "pip3", "uv", "poetry", "go"))
+
+
+def _existing_cache_targets(ins: Instruction) -> list[str]:
+    out = []
+    for value in ins.flag_values("mount"):
+        fields = dict(part.split("=", 1) if "=" in part else (part, "") for part in value.split(","))
+        if fields.get("type") == "cache":
+            target = fields.get("target") or fields.get("dst") or fields.get("destination")
+            if target:
+                out.append(posixpath.normpath(target))
+    return out
+
+
+def _overlaps(a: str, b: str) -> bool:
+    a, b = a.rstrip("/"), b.rstrip("/")
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _offline_edit(run: RunScript, use: _Use) -> TextEdit | None:
+    r = use.recipe
+    if not r.offline_flag or use.verb not in r.offline_verbs:
+        return None
+    values = {w.value for w in use.words}
+    if r.offline_flag in values or "--offline" in values:
+        return None
+    if r.offline_requires and not (values & r.offline_requires):
+        return None
+    anchor = use.verb_word if use.verb_word is not None else use.command.program_words()[1][0]
+    at = run.raw_point(anchor.end)
+    return TextEdit(at, at, f" {r.offline_flag}")
+
+
+def _empties_cache(cmd: Command, uses: list[_Use], targets: list[str]) -> bool:
+    program, args = _program_and_args(cmd)
+    verb = next((w.value for w in args if not w.value.startswith("-")), None)
+    if any((program, verb) in u.recipe.cleanup for u in uses):
+        return True
+    if program == "rm":
+        paths = [w.value for w in args if not w.value.startswith("-")]
+        return bool(paths) and all(any(_within(p, t) for t in targets) for p in paths)
+    return False
+
+
+def _within(path: str, target: str) -> bool:
+    path = path.rstrip("*").rstrip("/")
+    return path == target or path.startswith(target.rstrip("/") + "/")
+
+
+def _remove_word(run: RunScript, words: list[Word], word: Word) -> TextEdit:
+    i = words.index(word)
+    start = run.raw_point(words[i - 1].end) if i > 0 else run.raw(word.start, word.end)[0]
+    return TextEdit(start, run.raw(word.start, word.end)[1], "")
+
+
+def _remove_command(run: RunScript, cmd: Command) -> TextEdit | None:
+    """Cut one top-level command out of an `&&`/`;` chain, with its operator and line break."""
+    cmds = list(run.commands)
+    i = cmds.index(cmd)
+    if cmd.enclosing or len(cmds) == 1:
+        return None
+    if i > 0:
+        if cmd.operator not in ("&&", ";", "\n") or cmds[i - 1].enclosing:
+            return None
+        start, end = run.raw_point(cmds[i - 1].end), run.raw(cmd.start, cmd.end)[1]
+    else:
+        nxt = cmds[1]
+        if nxt.operator not in ("&&", ";", "\n"):
+            return None
+        start, end = run.raw(cmd.start, cmd.end)[0], run.raw(nxt.start, nxt.end)[0]
+    cut = run.instruction.source[start:end]
+    if any(line.lstrip().startswith("#") for line in cut.splitlines()[1:]):
+        return None  # a comment line inside the cut: leave the author's text alone
+    return TextEdit(start, end, "")
+
+
+def _related_stages(df: Dockerfile, stage: Stage) -> list[Stage]:
+    """The stage, the stages it builds on, and the stages built on it."""
+    by_key = {}
+    for s in df.stages:
+        by_key[str(s.index)] = s
+        if s.name:
+            by_key[s.name.lower()] = s
+    chain = [stage]
+    current = stage
+    while current.base.lower() in by_key and by_key[current.base.lower()].index < current.index:
+        current = by_key[current.base.lower()]
+        chain.insert(0, current)
+    names = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+    for later in df.stages[stage.index + 1 :]:
+        if later.base.lower() in names:
+            chain.append(later)
+            names |= {str(later.index)} | ({later.name.lower()} if later.name else set())
+    return chain
+
+
+def _targets_at(use_recipe: Recipe, state: State, command_env: dict[str, str]) -> list[str] | None:
+    if state.is_root is None:
+        return None
+    env = {k: v for k, v in state.env.items() if v is not None}
+    env.update(command_env)
+    dirs = cache_dirs_for(use_recipe.package_manager, env, state.user, state.home)
+    if use_recipe.caches is not None:
+        dirs = [dirs[i] for i in use_recipe.caches]
+    if any(d.path is None for d in dirs):
+        return None
+    return [posixpath.join(d.path, sub) if sub else d.path for d in dirs for sub in use_recipe.subdirs]
+
+
+def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[str],
+                        states: dict[int, State]) -> str | None:
+    """Why a cache that later steps read (Go modules) cannot move out of the image, or None.
+
+    A mount over a directory hides what earlier layers put there, and takes what a RUN
+    writes out of the image, so every step that reads these files must see the same
+    mount, and nothing may have been copied there.
+    """
+    recipe = use.recipe
+    related = _related_stages(df, stage)
+    keys = set()
+    for s in related:
+        keys |= {str(s.index)} | ({s.name.lower()} if s.name else set())
+    for s in related:
+        for ins in s.instructions[1:]:
+            if ins.keyword in ("COPY", "ADD") and ins.values:
+                dest = ins.values[-1]
+                if any(_overlaps(posixpath.normpath(dest), t) for t in targets):
+                    return f"line {ins.line} copies files into {dest}, which a mount would hide"
+            if ins.keyword != "RUN":
+                continue
+            uses_tool = any(p in recipe.programs for p in ins.args.split())
+            run = run_script(ins)
+            if uses_tool and run is None:
+                return f"line {ins.line} uses {recipe.package_manager} in a form dfix cannot read, and would lose the cache"
+            for existing in _existing_cache_targets(ins):
+                if any(_overlaps(existing, t) and existing != t for t in targets):
+                    return f"line {ins.line} already mounts {existing}; dfix does not mix its own mount with it"
+            for other in _uses(run) if run is not None else []:
+                if other.recipe is recipe and _targets_at(recipe, states[id(ins)], other.command.env) != targets:
+                    return f"line {ins.line} runs {recipe.package_manager} where the cache directory differs or is unknown"
+    for later in df.stages:
+        for ins in later.instructions:
+            source_stage = (ins.flag("from").value or "").lower() if ins.flag("from") else None
+            if ins.keyword == "COPY" and source_stage in keys:
+                for src in ins.values[:-1]:
+                    if any(_overlaps(posixpath.normpath(src), t) for t in targets):
+                        return f"line {ins.line} copies {src} out of the image, so it must stay in a layer"
+    for ins in df.stages[-1].instructions:
+        if ins.keyword in ("CMD", "ENTRYPOINT") and any(p in recipe.programs for p in " ".join(ins.values).split()):
+            return f"the image runs {recipe.package_manager} at start-up (line {ins.line}) and needs its cache"
+    return None
