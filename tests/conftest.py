@@ -38,3 +38,22 @@ def corpus_index() -> dict[str, dict]:
 def need_corpus() -> None:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS} (../shared/corpus beside the repository)")
+
+
+def corpus_listing(case: Path) -> tuple[list[str] | None, str | None]:
+    """A corpus case's context listing (source.json) and where its Dockerfile sits in it.
+
+    The corpus keeps manifests, not application code, so the listing stands in for
+    the directory walk; when it was truncated, the manifests on disk are added.
+    """
+    source_path = case / "source.json"
+    if not source_path.is_file():
+        return None, None
+    source = json.loads(source_path.read_text())
+    files = list(source.get("files") or [])
+    if not files:
+        return None, source.get("dockerfile_in_context")
+    if source.get("files_truncated"):
+        files += [p.relative_to(case).as_posix() for p in case.rglob("*")
+                  if p.is_file() and p.name != "source.json"]
+    return files, source.get("dockerfile_in_context")

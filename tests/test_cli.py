@@ -206,3 +206,26 @@ def test_rules_catalogue_and_docs():
 def test_version():
     r = invoke("--version")
     assert r.exit_code == 0 and r.stdout.startswith("dfix ")
+
+
+def test_detect_json_shape_and_text(tmp_path: Path):
+    (tmp_path / "package.json").write_text('{"name": "a", "dependencies": {"ms": "^2.1.3"}}')
+    (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {"": {}}}')
+    (tmp_path / "Dockerfile").write_text("FROM node:20-slim AS web\nWORKDIR /app\nCOPY . .\nRUN npm ci\n")
+    r = invoke("detect", "--format", "json", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    stage = doc["dockerfiles"][0]["stages"][0]
+    assert stage["name"] == "web" and stage["base"] == "node:20-slim"
+    stack = stage["stacks"][0]
+    assert (stack["ecosystem"], stack["package_manager"]) == ("node", "npm")
+    assert {"manifests", "install_inputs", "install_commands", "cache_dirs"} <= set(stack)
+    assert stack["install_commands"] == [{"line": 4, "command": "npm ci"}]
+    text = invoke("detect", str(tmp_path))
+    assert "node / npm" in text.stdout
+
+
+def test_detect_reports_invalid_files_with_exit_2(tmp_path: Path):
+    (tmp_path / "Dockerfile").write_text("FROM\n")
+    r = invoke("detect", str(tmp_path))
+    assert r.exit_code == 2 and "FROM requires" in r.stderr

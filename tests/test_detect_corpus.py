@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import corpus_listing
+
 from dfix.detect import detect_dockerfile
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -62,8 +64,12 @@ def detected_package_managers(result: dict, ecosystem: str) -> set[str]:
 @pytest.fixture(scope="module")
 def results() -> dict[str, dict]:
     _require_corpus()
-    return {row["case"]: detect_dockerfile(CORPUS / row["case"] / "Dockerfile", CORPUS / row["case"])
-            for row in _index()}
+    out = {}
+    for row in _index():
+        case = CORPUS / row["case"]
+        files, in_context = corpus_listing(case)
+        out[row["case"]] = detect_dockerfile(case / "Dockerfile", case, files, in_context)
+    return out
 
 
 def test_detection_never_crashes(results):

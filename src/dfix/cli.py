@@ -120,3 +120,33 @@ def rules_command(code: str | None, fmt: str) -> None:
         return
     for rule in ALL_RULES:
         click.echo(f"{rule.code}  {rule.name:<22} {rule.safety.value:<7} {rule.summary()}")
+
+
+@main.command("detect")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Build context directory (default: each Dockerfile's folder).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) -> None:
+    """Report the stacks (ecosystem, package manager, manifests, install inputs) per stage."""
+    import json
+
+    from .detect import detect_dockerfile, format_detect_text
+    from .discover import discover, escapes_tree
+
+    results = []
+    for target in discover(list(paths) or [Path(".")]):
+        if target.error or escapes_tree(target):
+            reason = target.error or "symlink points outside the tree; not following it"
+            results.append({"path": str(target.path), "context": None, "error": reason, "stages": []})
+            continue
+        ctx_dir = context_dir if context_dir is not None else target.path.parent
+        results.append(detect_dockerfile(target.path, ctx_dir))
+    if fmt == "json":
+        click.echo(json.dumps({"dockerfiles": results}, indent=2))
+    else:
+        click.echo(format_detect_text(results), nl=False)
+    for r in results:
+        if r.get("error"):
+            click.secho(f"error: {r['path']}: {r['error']}", fg="red", err=True)
+    sys.exit(EXIT_ERROR if any(r.get("error") for r in results) else EXIT_OK)

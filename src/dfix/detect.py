@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,20 +10,15 @@ from .dockerfile import DockerfileError, parse, validate
 from .stacks.attribute import attribute
 
 
-def load_context(dockerfile_path: Path, context_dir: Path, files: list[str] | None = None) -> tuple[BuildContext, str]:
+def load_context(dockerfile_path: Path, context_dir: Path, files: list[str] | None = None,
+                 dockerfile_in_context: str | None = None) -> tuple[BuildContext, str]:
     """The build context and the Dockerfile's directory inside it (``.`` when outside or at the root).
 
-    A corpus case (a ``source.json`` with a ``files`` listing beside the Dockerfile)
-    is built from that listing, unioned with what is on disk when it was truncated.
+    ``files`` replaces the directory walk with a given listing (the corpus keeps
+    listings, not files); ``dockerfile_in_context`` then says where the Dockerfile sits.
     """
-    dockerfile_in_context = _relative(dockerfile_path, context_dir)
-    source = _source_json(dockerfile_path.parent)
-    if files is None and source is not None and isinstance(source.get("files"), list) and source["files"]:
-        files = list(source["files"])
-        if source.get("files_truncated"):
-            # the listing keeps the shallowest paths only; deeper manifests were still copied
-            files += [f for f in BuildContext.from_directory(context_dir).all_files if f != "source.json"]
-        dockerfile_in_context = source.get("dockerfile_in_context")
+    if dockerfile_in_context is None:
+        dockerfile_in_context = _relative(dockerfile_path, context_dir)
     if files is not None:
         ctx = BuildContext.from_listing(context_dir, files, dockerfile_in_context)
     else:
@@ -40,18 +34,8 @@ def _relative(path: Path, root: Path) -> str | None:
         return None
 
 
-def _source_json(directory: Path) -> dict[str, Any] | None:
-    path = directory / "source.json"
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def detect_dockerfile(dockerfile_path: Path, context_dir: Path, files: list[str] | None = None) -> dict[str, Any]:
+def detect_dockerfile(dockerfile_path: Path, context_dir: Path, files: list[str] | None = None,
+                      dockerfile_in_context: str | None = None) -> dict[str, Any]:
     dockerfile_path, context_dir = Path(dockerfile_path), Path(context_dir)
     result: dict[str, Any] = {"path": str(dockerfile_path), "context": str(context_dir), "stages": []}
     try:
@@ -61,7 +45,7 @@ def detect_dockerfile(dockerfile_path: Path, context_dir: Path, files: list[str]
     except (OSError, UnicodeDecodeError, DockerfileError) as exc:
         result["error"] = str(exc)
         return result
-    ctx, dockerfile_dir = load_context(dockerfile_path, context_dir, files)
+    ctx, dockerfile_dir = load_context(dockerfile_path, context_dir, files, dockerfile_in_context)
     result["ignore_file"] = ctx.ignored_by
     result["stages"] = [report.to_dict() for report in attribute(df, ctx, dockerfile_dir)]
     return result

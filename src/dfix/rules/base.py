@@ -59,7 +59,7 @@ class RuleContext:
             return None
         from ..context import BuildContext
 
-        return BuildContext.from_directory(self.context_dir, self.path)
+        return BuildContext.from_directory(self.context_dir, self.path.resolve() if self.path else None)
 
 
 class Rule:
