@@ -1,0 +1,3 @@
+module example.com/cmbench
+
+go 1.23

@@ -1,0 +1,1 @@
+module.exports = (req, res) => res.json({ ok: true });
