@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, corpus_cases, need_corpus
+from conftest import CORPUS, corpus_cases, corpus_listing, need_corpus
 
 from buildkit_oracle import buildkit_parse
 from dfix import engine
@@ -25,6 +25,16 @@ INVALID = {
     "other/moby__buildkit__frontend-dockerfile-parser-testfiles-jeztah-invalid-json-single-quotes",  # no FROM
 }
 CASES = corpus_cases()
+
+
+def corpus_context(case: Path):
+    """The case's build context from its listing (the corpus holds manifests, not code)."""
+    from dfix.context import BuildContext
+
+    files, in_context = corpus_listing(case)
+    if files is None:
+        return None
+    return BuildContext.from_listing(case, files, in_context)
 
 
 def case_id(path) -> str:
@@ -48,10 +58,11 @@ def test_corpus_case(case):
     assert name not in INVALID, "dfix accepts a file BuildKit rejects"
     assert untouched.text == text, "no rule selected must be byte-identical"
 
-    result = engine.run(text, select_rules(None, ()), settings, case / "Dockerfile", case)
+    context = corpus_context(case)
+    result = engine.run(text, select_rules(None, ()), settings, case / "Dockerfile", case, context)
     commands, error = buildkit_parse(result.text)
     assert error is None, f"output does not parse under BuildKit's parser: {error}"
-    again = engine.run(result.text, select_rules(None, ()), settings, case / "Dockerfile", case)
+    again = engine.run(result.text, select_rules(None, ()), settings, case / "Dockerfile", case, context)
     assert again.text == result.text and not again.fixes, "a second run must propose nothing"
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from .config import Settings
 from .dockerfile import Dockerfile, DockerfileError, TextEdit, parse, validate
 from .rules import Fix, Rule, RuleContext, Safety, Skip
 
-MAX_PASSES = 8
+MAX_PASSES = 16
 UNSAFE_REASON = "unsafe fix: enable with --unsafe-fixes"
 
 
@@ -88,9 +88,11 @@ def run(
     settings: Settings,
     path: Path | None = None,
     context_dir: Path | None = None,
+    build_context: Any = None,
 ) -> Result:
+    """Fix ``text``. ``build_context`` replaces the walk of ``context_dir`` when given."""
     result = Result(original=text, text=text)
-    _fix_passes(result, rules, settings, path, context_dir)
+    _fix_passes(result, rules, settings, path, context_dir, build_context)
     # black's assert_equivalent/assert_stable, for Dockerfiles.
     if result.changed:
         try:
@@ -98,7 +100,7 @@ def run(
         except DockerfileError as exc:
             raise EngineError(f"the fixes produced a Dockerfile that does not parse ({exc})") from None
         again = Result(original=result.text, text=result.text)
-        _fix_passes(again, rules, settings, path, context_dir)
+        _fix_passes(again, rules, settings, path, context_dir, build_context)
         if again.changed:
             codes = ", ".join(sorted({f.code for f in again.fixes}))
             raise EngineError(f"the fixes are not idempotent: a second run still proposes {codes}")
@@ -106,10 +108,9 @@ def run(
 
 
 def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
-                path: Path | None, context_dir: Path | None) -> None:
+                path: Path | None, context_dir: Path | None, build_context: Any = None) -> None:
     to_original: list[int] | None = None  # line map from the current text to the original
     seen_skips: set[tuple[str, str]] = set()
-    build_context = None
     for _ in range(MAX_PASSES):
         df = load(result.text)
         ctx = RuleContext(df, settings, path, context_dir)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from .base import Finding, Fix, Rule, RuleContext, Safety, Skip
 from .df001_syntax_pragma import SyntaxPragma
+from .df101_manifest_first import ManifestFirst
 from .df102_cache_mounts import CacheMounts
 from .df103_lockfile_installs import LockfileInstalls
 from .df104_apt_layers import AptLayers
 
-ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, CacheMounts, LockfileInstalls, AptLayers)
+ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, ManifestFirst, CacheMounts, LockfileInstalls, AptLayers)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
