@@ -116,7 +116,7 @@ class ManifestFirst(Rule):
             stage = df.stages[report.index]
             for stack in report.stacks:
                 for ic in stack.install_commands:
-                    if ic.kind not in ("install", "project") or ic.line is None:
+                    if ic.line is None or ic.kind not in ("install", "project") and not _go_build(stack, ic):
                         continue
                     install = _instruction_at(stage, ic.line)
                     if install is None or id(install) in done:
@@ -153,16 +153,20 @@ class ManifestFirst(Rule):
         if reason:
             yield self.skip(line, reason)
             return
-        mode = "pre" if ic.kind == "project" else "move"
+        mode = "pre" if ic.kind in ("project", "build") else "move"
         if mode == "pre":
-            flag = _deps_only_command(run, ic)
-            if flag is None:
+            marker = _deps_only_marker(run, ic, stack)
+            if marker is None:
                 yield self.skip(line, f"`{ic.command}` installs the project itself and has no dependencies-only form dfix knows")
                 return
-            if _preinstalled(stage, copy, flag):
+            if _preinstalled(stage, copy, marker):
                 return  # a dependencies-only install already runs before the source arrives
+            if stack.ecosystem == "go":
+                why = _go_needs_no_download(stack, context, state, cwd, entry)
+                if why is not None:
+                    return
         inputs = [i for i in stack.install_inputs if _exists(context, i)]
-        edits = _edits(df, _Plan(copy, entry, install, inputs, mode), run, ic)
+        edits = _edits(df, _Plan(copy, entry, install, inputs, mode), run, ic, stack)
         if edits is None:
             yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
             return
@@ -193,6 +197,8 @@ class ManifestFirst(Rule):
                 continue  # the local package directory is copied with the manifests
             if "the install builds the project itself" in hazard:
                 continue  # handled by a dependencies-only install
+            if hazard.startswith("replace => ") and "go mod download reads" in hazard:
+                continue  # the replacement's go.mod is among the inputs; the build comes after the source
             if " script in " in hazard and _scripts_ignored(run, ic):
                 continue
             return hazard
@@ -242,14 +248,6 @@ def _entry_for(files, image_path: str) -> Entry | None:
             if files.context.is_file(posixpath.normpath(posixpath.join(entry.context_path, rel))):
                 return entry
     return None
-
-
-def _preinstalled(stage: Stage, copy: Instruction, flag: str) -> bool:
-    for ins in stage.instructions[1 : stage.instructions.index(copy)]:
-        run = run_script(ins)
-        if run is not None and any(w.value == flag for c in run.commands for w in c.words):
-            return True
-    return False
 
 
 def _exists(context, path: str) -> bool:
@@ -327,14 +325,52 @@ def _under_copy(stack: Stack, entry: Entry, context) -> bool:
     return True
 
 
-def _deps_only_command(run: RunScript, ic: InstallCommand) -> str | None:
+def _go_build(stack: Stack, ic: InstallCommand) -> bool:
+    """A `go build` with no `go mod download` before it: it downloads modules itself."""
+    return stack.ecosystem == "go" and ic.kind == "build" and not any(
+        c.kind == "install" for c in stack.install_commands if c.line is not None and ic.line is not None
+        and c.line < ic.line)
+
+
+def _go_needs_no_download(stack: Stack, context, state: State, cwd: str, entry: Entry) -> str | None:
+    root = "" if stack.root in ("", ".") else stack.root + "/"
+    if context.is_file(f"{root}vendor/modules.txt"):
+        return "vendored"
+    if "-mod=vendor" in (state.env.get("GOFLAGS") or ""):
+        return "GOFLAGS=-mod=vendor"
+    go_mod = context.read_text(f"{root}go.mod") or ""
+    if not any(line.strip().startswith("require") for line in go_mod.splitlines()):
+        return "no required modules"
+    module_dir = posixpath.normpath(posixpath.join(entry.image_path, posixpath.relpath(stack.root or ".", entry.context_path)))
+    if module_dir != posixpath.normpath(cwd):
+        return "the build runs outside the module root"
+    return None
+
+
+def _deps_only_marker(run: RunScript, ic: InstallCommand, stack: Stack) -> str | None:
+    """What a dependencies-only install of this project contains (a flag, or a command)."""
+    if stack.ecosystem == "go":
+        return "go mod download"
     cmd = _command_of(run, ic)
     if cmd is None or cmd.program not in _DEPS_ONLY_FLAG:
         return None
     return _DEPS_ONLY_FLAG[cmd.program]
 
 
-def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand) -> list[TextEdit] | None:
+def _preinstalled(stage: Stage, copy: Instruction, marker: str) -> bool:
+    wanted = marker.split()
+    for ins in stage.instructions[1 : stage.instructions.index(copy)]:
+        run = run_script(ins)
+        if run is None:
+            continue
+        for c in run.commands:
+            values = [w.value for w in c.program_words()[1]]
+            if (len(wanted) > 1 and values[: len(wanted)] == wanted) or (len(wanted) == 1 and marker in values):
+                return True
+    return False
+
+
+def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand, stack: Stack) -> list[TextEdit] | None:
     copy, install = plan.copy, plan.install
     newline = _line_ending(df, copy)
     manifest_copy = _manifest_copies(df, plan)
@@ -343,7 +379,7 @@ def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand) -> l
         copy_text += newline
     edits = [TextEdit(copy.start, copy.end, manifest_copy)]
     if plan.mode == "pre":
-        deps = _deps_only_run(df, run, ic)
+        deps = _deps_only_run(df, run, ic, stack)
         if deps is None:
             return None
         edits.append(TextEdit(install.start, install.start, deps + newline + copy_text))
@@ -403,7 +439,9 @@ def _is_cleanup(c: Command) -> bool:
     )
 
 
-def _deps_only_run(df: Dockerfile, run: RunScript, ic: InstallCommand) -> str | None:
+def _deps_only_run(df: Dockerfile, run: RunScript, ic: InstallCommand, stack: Stack) -> str | None:
+    if stack.ecosystem == "go":
+        return f"{run.instruction.keyword_as_written} go mod download"
     cmd = _command_of(run, ic)
     if cmd is None:
         return None
