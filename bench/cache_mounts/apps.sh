@@ -54,6 +54,9 @@ done
 # reads); it must fail to build, or build a different image.
 for app in "$@"; do
   ctx="$APPS/$app"; [ -f "$ctx/Dockerfile.broken" ] || continue
+  # Empty builder cache first: a warm npm cache mount serves a missing file: tarball by its integrity,
+  # so the wrong rewrite "works" on a warm builder and fails on a fresh one.
+  docker builder prune -af >/dev/null 2>&1
   "$LAB/lab-build" -- --progress=plain -t "dfix-e2e/$app:broken" -f "$ctx/Dockerfile.broken" "$ctx" \
       >"$OUT/$app-broken.log" 2>&1
   rc=$?
@@ -64,4 +67,18 @@ for app in "$@"; do
     [ -n "$cold" ] && { "$LAB/image-diff" "$cold" "dfix-e2e/$app:broken" --json "$OUT/diff-$app-broken.json" \
         >"$OUT/diff-$app-broken.txt" 2>&1; echo "   image-diff naive vs broken: exit $? (1 = DIFFERENT)"; }
   fi
+done
+
+# Alternative rewrites that must also be correct (Dockerfile.minimal): build, then image-diff vs naive.
+for app in "$@"; do
+  ctx="$APPS/$app"; [ -f "$ctx/Dockerfile.minimal" ] || continue
+  docker builder prune -af >/dev/null 2>&1
+  "$LAB/lab-build" -- --progress=plain -t "dfix-e2e/$app:minimal" -f "$ctx/Dockerfile.minimal" "$ctx" \
+      >"$OUT/$app-minimal.log" 2>&1
+  rc=$?
+  cold=$(awk '$1=="cold"{print $2}' "$OUT/app-$app.images" 2>/dev/null)
+  echo "== $app Dockerfile.minimal: build exit $rc (expected 0)"
+  [ $rc -eq 0 ] && [ -n "$cold" ] && { "$LAB/image-diff" "$cold" "dfix-e2e/$app:minimal" \
+      --json "$OUT/diff-$app-minimal.json" >"$OUT/diff-$app-minimal.txt" 2>&1;
+      echo "   image-diff naive vs minimal: exit $? (0 = EQUIVALENT)"; }
 done

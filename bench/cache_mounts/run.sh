@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the cache-mount measurements in FINDINGS.md (prints figures; not a test).
 #
-#   bench/cache_mounts/run.sh [PM ...]     PM in: npm yarn pnpm pip uv poetry pdm go apt npm-nonroot apps
+#   bench/cache_mounts/run.sh [PM ...]     PM in: npm yarn pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps
 #   RATE=50mbit REPEAT=1 bench/cache_mounts/run.sh npm pip
 #
 # Needs the buildlab (../shared/buildlab/setup) and root. Runs one benchmark at a time: each
@@ -21,14 +21,15 @@ mkdir -p "$OUT"
 # Host tools used only to compute a dependency change (lockfile edits) in rebuild-bench's scratch copy.
 YARN="npx -y yarn@1.22.22"
 PNPM="npx -y pnpm@9.15.9"
-HOSTTOOLS="${HOSTTOOLS:-/tmp/hosttools}"   # a venv with uv, poetry and pdm (created on demand)
+HOSTTOOLS="${HOSTTOOLS:-/tmp/hosttools}"   # a venv with uv and poetry (created on demand)
 ensure_hosttools() {
-  [ -x "$HOSTTOOLS/bin/poetry" ] && [ -x "$HOSTTOOLS/bin/uv" ] && [ -x "$HOSTTOOLS/bin/pdm" ] && return
-  python3 -m venv "$HOSTTOOLS" && "$HOSTTOOLS/bin/pip" install -q uv==0.13.9 poetry==2.5.1 pdm==2.29.4
+  [ -x "$HOSTTOOLS/bin/poetry" ] && [ -x "$HOSTTOOLS/bin/uv" ] && return
+  python3 -m venv "$HOSTTOOLS" && "$HOSTTOOLS/bin/pip" install -q uv==0.13.9 poetry==2.5.1
 }
 
 bench() {   # bench NAME CONTEXT PHASES DEP_CMD DF:LABEL...
   local name=$1 ctx=$2 phases=$3 dep=$4; shift 4
+  [ "$REPEAT" -gt 1 ] && name="$name-r$REPEAT"
   local dfs=() labels=()
   for spec in "$@"; do dfs+=("${spec%%:*}"); labels+=(--label "${spec#*:}"); done
   local args=("$ctx" "${dfs[@]}" "${labels[@]}" --phases "$phases" --repeat "$REPEAT" --json "$OUT/$name.json")
@@ -50,6 +51,8 @@ run_pm() {
             Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.flags:mount+prefer-offline ;;
   pip)    bench pip "$CTX/pip" cold,dep "" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.defeated:mount+no-cache-dir ;;
+  pip-wheelhouse) bench pip-wheelhouse "$CTX/pip" cold,dep "" \
+            Dockerfile.nomount:nomount Dockerfile.wheelhouse:mount+wheelhouse ;;
   uv)     ensure_hosttools
           bench uv "$CTX/uv" cold,dep "$HOSTTOOLS/bin/uv add --no-sync six==1.16.0 >/dev/null 2>&1" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.flags:mount+link-mode-copy \
@@ -57,9 +60,6 @@ run_pm() {
   poetry) ensure_hosttools
           bench poetry "$CTX/poetry" cold,dep "$HOSTTOOLS/bin/poetry add --lock six==1.16.0 >/dev/null 2>&1" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.defeated:mount+no-cache ;;
-  pdm)    ensure_hosttools
-          bench pdm "$CTX/pdm" cold,dep "$HOSTTOOLS/bin/pdm add --no-sync six==1.16.0 >/dev/null 2>&1" \
-            Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.flags:mount+install-cache ;;
   go)     bench go "$CTX/go" cold,edit "" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount ;;
   apt)    bench apt "$CTX/apt" cold,dep "echo jq >> apt-packages.txt" \
@@ -71,6 +71,6 @@ run_pm() {
   esac
 }
 
-if [ $# -eq 0 ]; then set -- npm yarn pnpm pip uv poetry pdm go apt npm-nonroot apps; fi
+if [ $# -eq 0 ]; then set -- npm yarn pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps; fi
 for pm in "$@"; do run_pm "$pm"; done
 python3 "$HERE/summarize.py" "$OUT"
