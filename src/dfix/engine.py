@@ -113,7 +113,7 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
     seen_skips: set[tuple[str, str]] = set()
     for _ in range(MAX_PASSES):
         df = load(result.text)
-        ctx = RuleContext(df, settings, path, context_dir)
+        ctx = RuleContext(df, settings, path, context_dir, frozenset(r.code for r in rules))
         if build_context is not None:
             ctx.__dict__["build_context"] = build_context  # the context does not change between passes
         candidates: list[Fix] = []

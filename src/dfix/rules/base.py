@@ -50,7 +50,7 @@ class RuleContext:
     settings: "Settings"
     path: Path | None = None
     context_dir: Path | None = None
-    _extras: dict[str, Any] = field(default_factory=dict)
+    enabled: frozenset[str] = frozenset()  # codes of the rules running, so rules can leave work to each other
 
     @cached_property
     def build_context(self) -> Any:

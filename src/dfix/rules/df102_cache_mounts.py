@@ -14,6 +14,7 @@ from ..runs import RunScript, run_script
 from ..shell import Command, Word
 from ..stacks.base import cache_dirs_for
 from .base import Finding, Rule, RuleContext, Safety
+from .df104_apt_layers import APT_VALUE_FLAGS, later_apt_without_update
 
 _SYNTAX_VERSION = re.compile(r"docker/dockerfile(?:-upstream)?:(\d+)(?:\.(\d+))?")
 _PYTHON = re.compile(r"python[0-9.]*")
@@ -115,7 +116,7 @@ class CacheMounts(Rule):
             yield self.skip(ins.line, f"the uid of user {state.user!r} is not known, so the cache would be unwritable")
             return
         existing = _existing_cache_targets(ins)
-        mounts: list[str] = []
+        mounts: list[tuple[str, str]] = []  # (target, extra options)
         edits: list[TextEdit] = []
         notes: list[str] = []
         for use in uses:
@@ -125,24 +126,44 @@ class CacheMounts(Rule):
             if disabling:
                 yield self.skip(ins.line, f"{disabling[0]} is set, so {use.recipe.package_manager} would not use a cache mount")
                 return
-            dirs = cache_dirs_for(use.recipe.package_manager, env, state.user, state.home)
-            if use.recipe.caches is not None:
-                dirs = [dirs[i] for i in use.recipe.caches]
-            targets = []
-            for d in dirs:
-                if d.path is None:
-                    yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {d.unknown}")
+            if use.recipe.fixed_targets:
+                if not state.is_root:
+                    yield self.skip(ins.line, f"{use.recipe.package_manager} runs as {state.user!r}, not root")
                     return
-                targets.extend(posixpath.join(d.path, sub) if sub else d.path for sub in use.recipe.subdirs)
+                if not _updates_first(uses):
+                    yield self.skip(ins.line, "apt installs here without `apt-get update` first: a lists mount "
+                                              "would hide the lists it relies on")
+                    return
+                reader = later_apt_without_update(df, stage, ins)
+                if reader is not None:
+                    yield self.skip(ins.line, f"line {reader.line} runs apt without `apt-get update` and needs the "
+                                              "package lists in the image")
+                    return
+                targets = list(use.recipe.fixed_targets)
+            else:
+                dirs = cache_dirs_for(use.recipe.package_manager, env, state.user, state.home)
+                if use.recipe.caches is not None:
+                    dirs = [dirs[i] for i in use.recipe.caches]
+                targets = []
+                for d in dirs:
+                    if d.path is None:
+                        yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {d.unknown}")
+                        return
+                    targets.extend(posixpath.join(d.path, sub) if sub else d.path for sub in use.recipe.subdirs)
             if use.recipe.persistent:
                 reason = _persistent_blocker(df, stage, use, targets, states)
                 if reason:
                     yield self.skip(ins.line, reason)
                     continue
+            options = f",sharing={use.recipe.sharing}" if use.recipe.sharing else owner
             for target in targets:
                 covered = any(_overlaps(target, t) for t in existing)
-                if not covered and target not in mounts:
-                    mounts.append(target)
+                if not covered and target not in [m for m, _ in mounts]:
+                    mounts.append((target, options))
+            keep = _keep_edit(run, use, existing + [m for m, _ in mounts])
+            if keep is not None:
+                edits.append(keep)
+                notes.append("keep downloaded packages in the mount")
             for word in use.words:
                 if word.value in use.recipe.defeating_flags:
                     edits.append(_remove_word(run, use.words, word))
@@ -153,7 +174,7 @@ class CacheMounts(Rule):
                 notes.append(use.recipe.offline_flag or "")
         if not mounts and not edits:
             return
-        all_targets = existing + mounts
+        all_targets = existing + [m for m, _ in mounts]
         for cmd in run.commands:
             if _empties_cache(cmd, uses, all_targets):
                 removal = _remove_command(run, cmd)
@@ -163,11 +184,11 @@ class CacheMounts(Rule):
                 edits.append(removal)
                 notes.append(f"drop `{run.script.source(cmd)}`")
         if mounts:
-            flags = " ".join(f"--mount=type=cache,target={t}{owner}" for t in mounts)
+            flags = " ".join(f"--mount=type=cache,target={t}{options}" for t, options in mounts)
             edits.insert(0, TextEdit(ins.keyword_end, ins.keyword_end, f" {flags}"))
         pms = ", ".join(dict.fromkeys(u.recipe.package_manager for u in uses))
         detail = f" ({'; '.join(notes)})" if notes else ""
-        where = ", ".join(mounts) if mounts else "the existing mount"
+        where = ", ".join(m for m, _ in mounts) if mounts else "the existing mount"
         yield self.fix(f"cache {pms} downloads in {where}{detail}", ins.line, edits)
 
 
@@ -222,11 +243,39 @@ def _uses(run: RunScript) -> list[_Use]:
     out = []
     for cmd in run.commands:
         program, args = _program_and_args(cmd)
-        verb_word = next((w for w in args if not w.value.startswith("-")), None)
+        verb_word = _verb(program, args)
         verb = verb_word.value if verb_word else None
         for recipe in recipes_for(program, verb):
             out.append(_Use(cmd, recipe, verb, verb_word, args))
     return out
+
+
+_VALUE_FLAGS = {"apt-get": APT_VALUE_FLAGS, "apt": APT_VALUE_FLAGS}
+
+
+def _verb(program: str | None, args: list[Word]) -> Word | None:
+    """The first argument that is not an option (nor an option's value)."""
+    takes_value = _VALUE_FLAGS.get(program or "", frozenset())
+    skip = False
+    for w in args:
+        if skip:
+            skip = False
+        elif w.value in takes_value:
+            skip = True
+        elif not w.value.startswith("-"):
+            return w
+    return None
+
+
+def apt_mount_possible(ctx: RuleContext, ins: Instruction) -> bool:
+    """Whether DF102 can put this RUN's apt cache in mounts (root, a builder with mounts)."""
+    if _builder_blocks(ctx):
+        return False
+    state = stage_states(ctx.dockerfile)[id(ins)]
+    stage = ctx.dockerfile.stage_of(ins)
+    run = run_script(ins)
+    return (bool(state.is_root) and stage is not None and run is not None and _updates_first(_uses(run))
+            and later_apt_without_update(ctx.dockerfile, stage, ins) is None)
 
 
 def _mentions_package_manager(ins: Instruction) -> bool:
@@ -248,6 +297,29 @@ def _existing_cache_targets(ins: Instruction) -> list[str]:
 def _overlaps(a: str, b: str) -> bool:
     a, b = a.rstrip("/"), b.rstrip("/")
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _updates_first(uses: list[_Use]) -> bool:
+    """The RUN refreshes the apt lists itself before it installs anything."""
+    for use in uses:
+        if use.recipe.fixed_targets:
+            if use.verb == "update":
+                return True
+            if use.verb in use.recipe.keep_verbs:
+                return False
+    return False
+
+
+def _keep_edit(run: RunScript, use: _Use, targets: list[str]) -> TextEdit | None:
+    """Insert the recipe's keep-downloads arguments after the program, once."""
+    r = use.recipe
+    if not r.keep_args or use.verb not in r.keep_verbs or not any(_overlaps(t, r.fixed_targets[0]) for t in targets):
+        return None
+    if r.keep_args.split()[-1] in {w.value for w in use.words} or any("Dir::Cache::Archives" in w.value for w in use.words):
+        return None
+    program = use.command.program_words()[1][0]
+    at = run.raw_point(program.end)
+    return TextEdit(at, at, f" {r.keep_args}")
 
 
 def _offline_edit(run: RunScript, use: _Use) -> TextEdit | None:

@@ -13,13 +13,22 @@ APT_PROGRAMS = frozenset({"apt-get", "apt"})
 LISTS = "/var/lib/apt/lists"
 
 
+# apt options that take a separate value (`-o Dir::Cache=...`), so the value is not the verb.
+APT_VALUE_FLAGS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release"})
+
+
 def _apt_action(c: Command) -> str | None:
     """The apt subcommand (update, install, ...) of a simple command, or None."""
     if c.program not in APT_PROGRAMS:
         return None
     _, words = c.program_words()
+    skip = False
     for w in words[1:]:
-        if not w.value.startswith("-"):
+        if skip:
+            skip = False
+        elif w.value in APT_VALUE_FLAGS:
+            skip = True
+        elif not w.value.startswith("-"):
             return w.value
     return None
 
@@ -88,7 +97,7 @@ class AptLayers(Rule):
                 if "install" not in actions:
                     continue
                 if "update" in actions and not any(_cleans_lists(c) for c in run.commands):
-                    yield from self._remove_lists(df, stage, ins, run)
+                    yield from self._remove_lists(df, stage, ins, run, defer=_df102_mounts_apt(ctx, ins))
                 yield from self._no_recommends(run)
 
     def _merge_update(self, update: RunScript, nxt: Instruction | None) -> Iterable[Finding]:
@@ -110,13 +119,14 @@ class AptLayers(Rule):
             [TextEdit(ins.start, ins.end, ""), TextEdit(at, at, f"{update_text} && ")],
         )
 
-    def _remove_lists(self, df: Dockerfile, stage: Stage, ins: Instruction, run: RunScript) -> Iterable[Finding]:
-        if _mounts_apt_lists(ins):
-            return
+    def _remove_lists(self, df: Dockerfile, stage: Stage, ins: Instruction, run: RunScript,
+                      defer: bool) -> Iterable[Finding]:
+        if _mounts_apt_lists(ins) or defer:
+            return  # the lists belong in a cache mount (DF102), not deleted
         last = run.commands[-1]
         if last.operator == "&" or any(c.operator == "&" for c in run.commands):
             return
-        reader = _later_apt_without_update(df, stage, ins)
+        reader = later_apt_without_update(df, stage, ins)
         if reader is not None:
             yield self.skip(ins.line, f"line {reader.line} runs apt without `apt-get update` and needs these package lists")
             return
@@ -142,6 +152,15 @@ class AptLayers(Rule):
             )
 
 
+def _df102_mounts_apt(ctx: RuleContext, ins: Instruction) -> bool:
+    """Whether DF102 is on and will give this RUN apt cache mounts instead."""
+    if "DF102" not in ctx.enabled:
+        return False
+    from .df102_cache_mounts import apt_mount_possible
+
+    return apt_mount_possible(ctx, ins)
+
+
 # Instructions that neither read nor change files, so an update may move past them.
 _TRANSPARENT = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "STOPSIGNAL", "MAINTAINER"})
 
@@ -154,7 +173,7 @@ def _next_run(rest: list[Instruction]) -> Instruction | None:
     return None
 
 
-def _later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
+def later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
     """The first later RUN (this stage or a stage built on it) that uses apt without updating first."""
     stages = [stage] + _descendants(df, stage)
     started = False
