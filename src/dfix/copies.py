@@ -59,9 +59,6 @@ class ImageFiles:
                     return candidate
         return None
 
-    def whole_context_copies(self) -> list[Entry]:
-        return [e for e in self.entries if e.kind == "dir" and e.context_path == "."]
-
 
 def _under(path: str, prefix: str) -> bool:
     return prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/")

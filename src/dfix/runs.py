@@ -45,12 +45,3 @@ def run_script(ins: Instruction) -> RunScript | None:
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> ShellScript:
     return parse_shell(text)
-
-
-def programs(script: RunScript) -> list[tuple[str | None, list[str]]]:
-    """(program, argv after the program) for every simple command, wrappers peeled."""
-    out = []
-    for c in script.commands:
-        _, words = c.program_words()
-        out.append((c.program, [w.value for w in words[1:]]))
-    return out

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator, Union
+from typing import Union
 
 from . import words as _words
-from .goisms import trim_space
 
 
 @dataclass(frozen=True)
@@ -21,15 +20,6 @@ class TextEdit:
     start: int
     end: int
     replacement: str
-
-    def overlaps(self, other: "TextEdit") -> bool:
-        if self.start == self.end or other.start == other.end:
-            # Two insertions at one point conflict (their order would be arbitrary);
-            # an insertion strictly inside a replaced range conflicts too.
-            return other.start <= self.start <= other.end if self.start == self.end else (
-                self.start <= other.start <= self.end
-            ) and not (self.start != self.end and other.start in (self.start, self.end))
-        return self.start < other.end and other.start < self.end
 
 
 @dataclass(frozen=True)
@@ -364,15 +354,3 @@ class Dockerfile:
             if ins in stage.instructions:
                 return stage
         return None
-
-    def walk(self) -> Iterator[Node]:
-        return iter(self.nodes)
-
-
-def trimmed_span(s: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink [start, end) of ``s`` by Go's TrimSpace."""
-    inner = trim_space(s[start:end])
-    if not inner:
-        return (end, end)
-    lead = s[start:end].index(inner)
-    return (start + lead, start + lead + len(inner))
