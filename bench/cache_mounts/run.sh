@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the cache-mount measurements in FINDINGS.md (prints figures; not a test).
 #
-#   bench/cache_mounts/run.sh [PM ...]     PM in: npm yarn pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps
+#   bench/cache_mounts/run.sh [PM ...]     PM in: npm yarn yarn-berry pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps
 #   RATE=50mbit REPEAT=1 bench/cache_mounts/run.sh npm pip
 #
 # Needs the buildlab (../shared/buildlab/setup) and root. Runs one benchmark at a time: each
@@ -47,6 +47,9 @@ run_pm() {
   yarn)   bench yarn "$CTX/yarn" cold,dep "$YARN add is-number@7.0.0 --ignore-scripts --no-progress >/dev/null" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.flags:mount+prefer-offline \
             Dockerfile.defeated:mount+cache-clean ;;
+  yarn-berry) bench yarn-berry "$CTX/yarn-berry" cold,dep \
+            "COREPACK_NPM_REGISTRY=https://registry.npmjs.org COREPACK_ENABLE_DOWNLOAD_PROMPT=0 corepack yarn@4.5.3 add is-number@7.0.0 --mode=update-lockfile >/dev/null" \
+            Dockerfile.nomount:nomount Dockerfile.mount:mount ;;
   pnpm)   bench pnpm "$CTX/pnpm" cold,dep "$PNPM add is-number@7.0.0 --lockfile-only >/dev/null" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.flags:mount+prefer-offline ;;
   pip)    bench pip "$CTX/pip" cold,dep "" \
@@ -71,6 +74,6 @@ run_pm() {
   esac
 }
 
-if [ $# -eq 0 ]; then set -- npm yarn pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps; fi
+if [ $# -eq 0 ]; then set -- npm yarn yarn-berry pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps; fi
 for pm in "$@"; do run_pm "$pm"; done
 python3 "$HERE/summarize.py" "$OUT"
