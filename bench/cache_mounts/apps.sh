@@ -18,7 +18,7 @@ dep_cmd() {   # the --dep-change-cmd per app ("" = rebuild-bench's own npm / req
   case "$1" in
     node-yarn) echo "npx -y yarn@1.22.22 add is-number@7.0.0 --ignore-scripts --no-progress >/dev/null" ;;
     python-uv) echo "$HOSTTOOLS/bin/uv add --no-sync six==1.16.0 >/dev/null 2>&1" ;;
-    go-stdlib|java-javac) echo "-" ;;
+    go-stdlib|java-javac|debian-apt) echo "-" ;;
     *) echo "" ;;
   esac
 }
@@ -39,8 +39,8 @@ for app in "$@"; do
 import json, sys
 d = json.load(open(sys.argv[1]))
 a, b = d["dockerfiles"]
-last = d["phases"][-1]
-for ph in ("cold", last):
+done = [p for p in d["phases"] if a["summary"].get(p, {}).get("image") and b["summary"].get(p, {}).get("image")]
+for ph in dict.fromkeys(["cold", done[-1] if done else "cold"]):
     print(ph, a["summary"][ph].get("image", ""), b["summary"][ph].get("image", ""))
 PY
   while read -r ph ia ib; do
