@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import shlex
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -34,6 +35,10 @@ _SAFE_SCRIPTS = frozenset({"husky", "husky install", "is-ci || husky install", "
 _LIFECYCLE = ("preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare")
 # How a project install becomes a dependencies-only install (run before the source arrives).
 _DEPS_ONLY_FLAG = {"poetry": "--no-root", "uv": "--no-install-project", "pdm": "--no-self"}
+# Builds that download as they go get a fetch-only command before the source arrives.
+_DEPS_ONLY_COMMAND = {"go": "go mod download", "maven": "dependency:go-offline"}
+_MAVEN_VALUE_FLAGS = frozenset({"-f", "--file", "-s", "--settings", "-gs", "--global-settings", "-P",
+                                "--activate-profiles", "-T", "--threads", "-pl", "--projects", "-rf"})
 
 
 @dataclass
@@ -116,7 +121,7 @@ class ManifestFirst(Rule):
             stage = df.stages[report.index]
             for stack in report.stacks:
                 for ic in stack.install_commands:
-                    if ic.line is None or ic.kind not in ("install", "project") and not _go_build(stack, ic):
+                    if ic.line is None or ic.kind not in ("install", "project") and not _downloading_build(stack, ic):
                         continue
                     install = _instruction_at(stage, ic.line)
                     if install is None or id(install) in done:
@@ -153,6 +158,9 @@ class ManifestFirst(Rule):
         if reason:
             yield self.skip(line, reason)
             return
+        if stack.package_manager == "gradle" and ic.kind == "build":
+            return  # build.gradle is a program: what it reads cannot be shown statically
+        extra: list[str] = []
         mode = "pre" if ic.kind in ("project", "build") else "move"
         if mode == "pre":
             marker = _deps_only_marker(run, ic, stack)
@@ -165,7 +173,16 @@ class ManifestFirst(Rule):
                 why = _go_needs_no_download(stack, context, state, cwd, entry)
                 if why is not None:
                     return
-        inputs = [i for i in stack.install_inputs if _exists(context, i)]
+            if stack.package_manager == "maven":
+                cmd = _command_of(run, ic)
+                words = [w.value for w in cmd.program_words()[1]] if cmd else []
+                if "-o" in words or "--offline" in words:
+                    return  # an offline build downloads nothing
+                missing = _maven_files(words, cwd, entry, context, extra)
+                if missing:
+                    yield self.skip(line, f"{missing} named on the mvn command line is not in the build context")
+                    return
+        inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
         edits = _edits(df, _Plan(copy, entry, install, inputs, mode), run, ic, stack)
         if edits is None:
             yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
@@ -325,9 +342,9 @@ def _under_copy(stack: Stack, entry: Entry, context) -> bool:
     return True
 
 
-def _go_build(stack: Stack, ic: InstallCommand) -> bool:
-    """A `go build` with no `go mod download` before it: it downloads modules itself."""
-    return stack.ecosystem == "go" and ic.kind == "build" and not any(
+def _downloading_build(stack: Stack, ic: InstallCommand) -> bool:
+    """A Go or Maven build with no dependency fetch before it: it downloads while it builds."""
+    return stack.package_manager in _DEPS_ONLY_COMMAND and ic.kind == "build" and not any(
         c.kind == "install" for c in stack.install_commands if c.line is not None and ic.line is not None
         and c.line < ic.line)
 
@@ -349,12 +366,52 @@ def _go_needs_no_download(stack: Stack, context, state: State, cwd: str, entry: 
 
 def _deps_only_marker(run: RunScript, ic: InstallCommand, stack: Stack) -> str | None:
     """What a dependencies-only install of this project contains (a flag, or a command)."""
-    if stack.ecosystem == "go":
-        return "go mod download"
+    if stack.package_manager in _DEPS_ONLY_COMMAND:
+        return _DEPS_ONLY_COMMAND[stack.package_manager]
     cmd = _command_of(run, ic)
     if cmd is None or cmd.program not in _DEPS_ONLY_FLAG:
         return None
     return _DEPS_ONLY_FLAG[cmd.program]
+
+
+_MAVEN_FILE_FLAGS = frozenset({"-s", "--settings", "-gs", "--global-settings", "-f", "--file"})
+
+
+def _maven_files(words: list[str], cwd: str, entry: Entry, context, extra: list[str]) -> str | None:
+    """Add the context files `-s`/`-f` name to ``extra``; return one that is missing, if any."""
+    for flag, value in zip(words, words[1:]):
+        if flag not in _MAVEN_FILE_FLAGS or posixpath.isabs(value) and not value.startswith(entry.image_path):
+            continue
+        image_path = posixpath.normpath(posixpath.join(cwd, value))
+        rel = posixpath.relpath(image_path, entry.image_path)
+        if rel.startswith(".."):
+            continue
+        ctx_path = posixpath.normpath(posixpath.join(entry.context_path, rel))
+        if not context.is_file(ctx_path):
+            return value
+        extra.append(ctx_path)
+    return None
+
+
+def _maven_go_offline(run: RunScript, ic: InstallCommand) -> str | None:
+    """The same Maven call (program, options, settings) with the goals replaced by go-offline."""
+    cmd = _command_of(run, ic)
+    if cmd is None:
+        return None
+    _, words = cmd.program_words()
+    keep, skip = [], False
+    for w in words[1:]:
+        if skip:
+            keep.append(w.value)
+            skip = False
+        elif w.value.startswith("-"):
+            keep.append(w.value)
+            skip = w.value in _MAVEN_VALUE_FLAGS
+    if any(v in ("-o", "--offline") for v in keep):
+        return None
+    program = words[0].value
+    argv = [program, *keep, "dependency:go-offline"]
+    return f"{run.instruction.keyword_as_written} " + " ".join(shlex.quote(a) for a in argv)
 
 
 def _preinstalled(stage: Stage, copy: Instruction, marker: str) -> bool:
@@ -440,8 +497,10 @@ def _is_cleanup(c: Command) -> bool:
 
 
 def _deps_only_run(df: Dockerfile, run: RunScript, ic: InstallCommand, stack: Stack) -> str | None:
-    if stack.ecosystem == "go":
+    if stack.package_manager == "go":
         return f"{run.instruction.keyword_as_written} go mod download"
+    if stack.package_manager == "maven":
+        return _maven_go_offline(run, ic)
     cmd = _command_of(run, ic)
     if cmd is None:
         return None
