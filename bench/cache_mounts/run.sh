@@ -69,7 +69,7 @@ run_pm() {
             Dockerfile.nomount:nomount Dockerfile.mount-dockerclean:mount-docker-clean-kept \
             Dockerfile.mount:mount-classic Dockerfile.flags:mount-image-preserving ;;
   npm-nonroot) bash "$HERE/nonroot.sh" ;;
-  apps)   bash "$HERE/apps.sh" ;;
+  apps)   ensure_hosttools; HOSTTOOLS="$HOSTTOOLS" bash "$HERE/apps.sh" ;;
   *) echo "unknown: $1" >&2; return 2 ;;
   esac
 }
