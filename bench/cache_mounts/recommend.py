@@ -145,6 +145,8 @@ RECOMMENDATIONS = {
         "defeating": ["poetry cache clear --all", "rm -rf ~/.cache/pypoetry"],
         "caveats": [
             "The mount alone works: artifacts are reused by URL/hash from the lockfile",
+            "Mounting the two subdirectories (cache/ and artifacts/) separately works as well (measured 0.41, "
+            "image EQUIVALENT)",
             "poetry install --no-cache (2.5.1) does NOT defeat it: the artifact cache is still used (measured)",
             "Lab only: the index serves the simple API but not the per-version JSON API, so the benchmark "
             "declares it as an explicit legacy source in pyproject.toml",

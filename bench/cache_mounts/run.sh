@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the cache-mount measurements in FINDINGS.md (prints figures; not a test).
 #
-#   bench/cache_mounts/run.sh [PM ...]     PM in: npm yarn yarn-berry pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps
+#   bench/cache_mounts/run.sh [PM ...]     PM in: npm yarn yarn-berry pnpm pip pip-wheelhouse uv poetry poetry-split go apt npm-nonroot apps
 #   RATE=50mbit REPEAT=1 bench/cache_mounts/run.sh npm pip
 #
 # Needs the buildlab (../shared/buildlab/setup) and root. Runs one benchmark at a time: each
@@ -63,6 +63,9 @@ run_pm() {
   poetry) ensure_hosttools
           bench poetry "$CTX/poetry" cold,dep "$HOSTTOOLS/bin/poetry add --lock six==1.16.0 >/dev/null 2>&1" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount Dockerfile.defeated:mount+no-cache ;;
+  poetry-split) ensure_hosttools
+          bench poetry-split "$CTX/poetry" cold,dep "$HOSTTOOLS/bin/poetry add --lock six==1.16.0 >/dev/null 2>&1" \
+            Dockerfile.nomount:nomount Dockerfile.mount-split:mount-cache+artifacts ;;
   go)     bench go "$CTX/go" cold,edit "" \
             Dockerfile.nomount:nomount Dockerfile.mount:mount ;;
   apt)    bench apt "$CTX/apt" cold,dep "echo jq >> apt-packages.txt" \
@@ -74,6 +77,6 @@ run_pm() {
   esac
 }
 
-if [ $# -eq 0 ]; then set -- npm yarn yarn-berry pnpm pip pip-wheelhouse uv poetry go apt npm-nonroot apps; fi
+if [ $# -eq 0 ]; then set -- npm yarn yarn-berry pnpm pip pip-wheelhouse uv poetry poetry-split go apt npm-nonroot apps; fi
 for pm in "$@"; do run_pm "$pm"; done
 python3 "$HERE/summarize.py" "$OUT"
