@@ -23,9 +23,11 @@ import bashlex.errors
 Span = tuple[int, int]
 
 # Words that run the next word as the command (``sudo npm ci``): skipped to find the program.
-_WRAPPERS = frozenset({"sudo", "exec", "command", "env", "nohup", "nice", "su-exec", "gosu"})
+_WRAPPERS = frozenset({"sudo", "exec", "command", "env", "nohup", "nice", "su-exec", "gosu", "xargs", "corepack"})
 # Wrapper options that take a value (``sudo -u node npm ci``).
-_WRAPPER_VALUE_FLAGS = {"sudo": frozenset({"-u", "-g", "-C", "-h", "-p", "-U"}), "nice": frozenset({"-n"})}
+_WRAPPER_VALUE_FLAGS = {"sudo": frozenset({"-u", "-g", "-C", "-h", "-p", "-U"}), "nice": frozenset({"-n"}),
+                        "xargs": frozenset({"-a", "--arg-file", "-I", "-n", "-d", "-E", "-L", "-P", "-s",
+                                            "--max-args", "--delimiter", "--max-procs", "--max-lines"})}
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 _FALLBACK_MAX_PIECES = 40  # bound on pieces joined while looking for a parsable run
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 import posixpath
 import shlex
+import sys
 from dataclasses import dataclass
 from typing import Iterable
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from ..copies import Entry, image_files_before
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
@@ -161,7 +167,7 @@ class ManifestFirst(Rule):
         if stack.package_manager == "gradle" and ic.kind == "build":
             return  # build.gradle is a program: what it reads cannot be shown statically
         extra: list[str] = []
-        mode = "pre" if ic.kind in ("project", "build") else "move"
+        mode = "pre" if ic.kind in ("project", "build") and not _virtual_project(context, stack) else "move"
         if mode == "pre":
             marker = _deps_only_marker(run, ic, stack)
             if marker is None:
@@ -213,7 +219,7 @@ class ManifestFirst(Rule):
             if "is a local dependency (" in hazard and ": the install reads " in hazard:
                 continue  # the local package directory is copied with the manifests
             if "the install builds the project itself" in hazard:
-                continue  # handled by a dependencies-only install
+                continue  # handled by a dependencies-only install, or needless for a virtual project
             if hazard.startswith("replace => ") and "go mod download reads" in hazard:
                 continue  # the replacement's go.mod is among the inputs; the build comes after the source
             if " script in " in hazard and _scripts_ignored(run, ic):
@@ -340,6 +346,22 @@ def _under_copy(stack: Stack, entry: Entry, context) -> bool:
         if base not in (".", "") and not (i == base or i.startswith(base.rstrip("/") + "/")):
             return False
     return True
+
+
+def _virtual_project(context, stack: Stack) -> bool:
+    """A uv or Poetry project that is never installed itself, so its sync needs only the manifests."""
+    if stack.package_manager not in ("uv", "poetry"):
+        return False
+    root = "" if stack.root in ("", ".") else stack.root + "/"
+    try:
+        data = tomllib.loads(context.read_text(f"{root}pyproject.toml") or "")
+    except tomllib.TOMLDecodeError:
+        return False
+    tool = data.get("tool", {})
+    if stack.package_manager == "poetry":
+        return tool.get("poetry", {}).get("package-mode") is False
+    package = tool.get("uv", {}).get("package")
+    return package is False or (package is None and "build-system" not in data)
 
 
 def _downloading_build(stack: Stack, ic: InstallCommand) -> bool:

@@ -103,9 +103,10 @@ class CacheMounts(Rule):
                     continue
                 if states is None:
                     states = stage_states(df)
-                yield from self._mount(df, stage, run, uses, states)
+                yield from self._mount(df, stage, run, uses, states, ctx.build_context)
 
-    def _mount(self, df: Dockerfile, stage: Stage, run: RunScript, uses: list[_Use], states: dict[int, State]):
+    def _mount(self, df: Dockerfile, stage: Stage, run: RunScript, uses: list[_Use], states: dict[int, State],
+               ctx_context):
         ins = run.instruction
         state = states[id(ins)]
         if state.is_root is None:
@@ -150,6 +151,8 @@ class CacheMounts(Rule):
                         yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {d.unknown}")
                         return
                     targets.extend(posixpath.join(d.path, sub) if sub else d.path for sub in use.recipe.subdirs)
+            if use.recipe.persistent and not _downloads_modules(ctx_context, use):
+                continue  # nothing to keep: a mount would only add its empty parent dirs to the image
             if use.recipe.persistent:
                 reason = _persistent_blocker(df, stage, use, targets, states)
                 if reason:
@@ -297,6 +300,22 @@ def _existing_cache_targets(ins: Instruction) -> list[str]:
 def _overlaps(a: str, b: str) -> bool:
     a, b = a.rstrip("/"), b.rstrip("/")
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _downloads_modules(context, use: _Use) -> bool:
+    """Whether the context has a Go module that needs downloads (requirements, not vendored)."""
+    if context is None or use.recipe.package_manager != "go":
+        return context is not None
+    for path in context.files:
+        if posixpath.basename(path) != "go.mod":
+            continue
+        directory = posixpath.dirname(path)
+        if context.is_file(posixpath.join(directory, "vendor/modules.txt")):
+            continue
+        text = context.read_text(path) or ""
+        if any(line.strip().startswith("require") for line in text.splitlines()):
+            return True
+    return False
 
 
 def _updates_first(uses: list[_Use]) -> bool:
