@@ -23,3 +23,14 @@ def test_rule_has_code_name_and_all_doc_sections(rule):
 def test_codes_are_unique():
     codes = [r.code for r in ALL_RULES]
     assert len(codes) == len(set(codes))
+
+
+def test_markdown_docs_render_from_the_packaged_template():
+    from click.testing import CliRunner
+
+    from dfix.cli import main
+
+    result = CliRunner().invoke(main, ["rules", "DF102", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# DF102 cache-mounts\n")
+    assert "## Fix safety" in result.stdout and "*Fix safety: safe*" in result.stdout

@@ -95,7 +95,7 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
 
 @main.command("rules")
 @click.argument("code", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 def rules_command(code: str | None, fmt: str) -> None:
     """List the rules, or show one rule's documentation."""
     import json
@@ -110,6 +110,10 @@ def rules_command(code: str | None, fmt: str) -> None:
         if fmt == "json":
             click.echo(json.dumps({"code": rule.code, "name": rule.name, "safety": rule.safety.value,
                                    "summary": rule.summary(), "sections": rule.sections()}, indent=2))
+        elif fmt == "markdown":
+            from .templates_env import render
+
+            click.echo(render("rule.md.j2", rule=rule), nl=False)
         else:
             click.echo(f"{rule.code} ({rule.name}) [{rule.safety.value} fix]\n")
             click.echo(rule.doc())
