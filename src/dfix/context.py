@@ -278,6 +278,8 @@ class BuildContext:
                 dirs.add("/".join(parts[: i + 1]))
         self.dirs = sorted(dirs)
         self._dir_set = frozenset(dirs)
+        self._texts: dict[str, str | None] = {}
+        self.memo: dict[object, object] = {}  # analyses of this context, keyed by their inputs
 
     # construction -----------------------------------------------------------------
 
@@ -333,7 +335,10 @@ class BuildContext:
         path = go_clean(relpath)
         if path not in self._file_set:
             return None
-        return _read_disk(self.root, path)
+        # Rules and detectors read the same manifests many times per run; the context is fixed.
+        if path not in self._texts:
+            self._texts[path] = _read_disk(self.root, path)
+        return self._texts[path]
 
     def files_under(self, reldir: str) -> list[str]:
         path = go_clean(reldir)

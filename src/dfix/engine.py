@@ -92,7 +92,7 @@ def run(
 ) -> Result:
     """Fix ``text``. ``build_context`` replaces the walk of ``context_dir`` when given."""
     result = Result(original=text, text=text)
-    _fix_passes(result, rules, settings, path, context_dir, build_context)
+    build_context = _fix_passes(result, rules, settings, path, context_dir, build_context)
     # black's assert_equivalent/assert_stable, for Dockerfiles.
     if result.changed:
         try:
@@ -108,7 +108,8 @@ def run(
 
 
 def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
-                path: Path | None, context_dir: Path | None, build_context: Any = None) -> None:
+                path: Path | None, context_dir: Path | None, build_context: Any = None) -> Any:
+    """Apply fixes to ``result`` until none is left; returns the build context it used."""
     to_original: list[int] | None = None  # line map from the current text to the original
     seen_skips: set[tuple[str, str]] = set()
     for _ in range(MAX_PASSES):
@@ -131,7 +132,7 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
                     candidates.append(finding)
         build_context = ctx.__dict__.get("build_context")
         if not candidates:
-            return
+            return build_context
         accepted: list[Fix] = []
         edits: list[TextEdit] = []
         for fix in candidates:

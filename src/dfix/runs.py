@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .dockerfile import Instruction
 from .shell import Command, ShellScript, parse_shell
@@ -36,12 +35,7 @@ def run_script(ins: Instruction) -> RunScript | None:
     """The RUN's script when dfix can read it: shell form, no heredoc, parsed completely."""
     if ins.keyword != "RUN" or ins.json_args is not None or ins.heredocs:
         return None
-    script = _parse(ins.args)
+    script = parse_shell(ins.args)
     if not script.parsed:
         return None
     return RunScript(ins, script)
-
-
-@lru_cache(maxsize=4096)
-def _parse(text: str) -> ShellScript:
-    return parse_shell(text)

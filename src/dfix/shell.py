@@ -14,6 +14,7 @@ bashlex is a real shell parser but has gaps (``[[ ]]``, ``case``, ``$(( ))``,
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,8 +107,9 @@ def find_commands(script: ShellScript, program: str) -> list[Command]:
     return [c for c in script.commands if c.program == program]
 
 
+@lru_cache(maxsize=8192)
 def parse_shell(text: str) -> ShellScript:
-    """Parse a RUN's logical command text (continuations already joined)."""
+    """Parse a RUN's logical command text (continuations already joined). Results are shared: immutable."""
     if not text.strip():
         return ShellScript(text, (), True)
     masked, masks, opaque = _mask(text)

@@ -116,8 +116,11 @@ class ManifestFirst(Rule):
             return
         df = ctx.dockerfile
         dockerfile_dir = _dockerfile_dir(ctx)
+        key = ("attribute", df.text, dockerfile_dir)
         try:
-            reports = attribute(df, context, dockerfile_dir)
+            if key not in context.memo:
+                context.memo[key] = attribute(df, context, dockerfile_dir)
+            reports = context.memo[key]
         except Exception as exc:  # the detector must never take the fixer down with it
             yield self.skip(1, f"stack detection failed: {exc}")
             return
