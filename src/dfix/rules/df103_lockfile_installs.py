@@ -19,6 +19,7 @@ from .base import Finding, Rule, RuleContext, Safety
 class LockedInstall:
     """How one package manager's install becomes lockfile-exact."""
 
+    safety: Safety
     package_manager: str
     program: str
     verbs: frozenset[str | None]  # None: the bare program (``yarn``)
@@ -30,15 +31,19 @@ class LockedInstall:
 
 
 LOCKED_INSTALLS = (
+    # npm ci re-checks the whole tree with the image's own npm, and npm versions disagree
+    # on optional peers: a lockfile written by npm 11 that npm 10's `npm ci` rejects
+    # ("Missing: gcp-metadata@5.3.0 from lock file") passed every root-level check. Until
+    # dfix checks every edge the way the strictest npm does, the switch is opt-in.
     LockedInstall(
-        "npm", "npm", frozenset({"install", "i", "isntall"}), ("npm-shrinkwrap.json", "package-lock.json"),
+        Safety.UNSAFE, "npm", "npm", frozenset({"install", "i", "isntall"}), ("npm-shrinkwrap.json", "package-lock.json"),
         exact_flags=frozenset(),
         blocking_flags=frozenset({"-g", "--global", "--prefix", "-C", "--no-package-lock", "--package-lock=false",
                                   "--package-lock-only", "--workspace", "-w", "--workspaces", "--location=global"}),
         new_verb="ci",
     ),
     LockedInstall(
-        "yarn-classic", "yarn", frozenset({None, "install"}), ("yarn.lock",),
+        Safety.SAFE, "yarn-classic", "yarn", frozenset({None, "install"}), ("yarn.lock",),
         exact_flags=frozenset({"--frozen-lockfile", "--immutable"}),
         blocking_flags=frozenset({"--cwd", "global", "--modules-folder", "--no-lockfile"}),
         add_flag="--frozen-lockfile",
@@ -73,8 +78,14 @@ class LockfileInstalls(Rule):
     ```
 
     ## Fix safety
-    Safe only when dfix can read the lockfile and package.json from the context and they
-    agree (for npm, lockfile v2/v3 root entry equal to package.json's dependency maps; for
+    `npm install` → `npm ci` is **unsafe** (opt-in with `--unsafe-fixes`): `npm ci` checks
+    the whole dependency tree with the image's npm, and npm versions disagree about
+    optional peer dependencies, so a lockfile written by a newer npm can pass every check
+    dfix makes and still be rejected (measured: npm 11's lockfile, npm 10's `npm ci`,
+    "Missing: gcp-metadata@5.3.0 from lock file"). The yarn 1 fix is safe: its frozen check
+    is whether every `name@range` is locked, which dfix verifies the same way.
+    Both need the lockfile and package.json readable from the context and in
+    agreement (for npm, lockfile v2/v3 root entry equal to package.json's dependency maps; for
     yarn 1, every `name@range` locked). Otherwise the fix is skipped with the reason:
     lockfile missing or not copied before the install, lockfile stale, lockfile v1,
     workspaces (member entries are not verified), yarn 2+ lockfiles, `npm install <pkg>`,
@@ -157,7 +168,8 @@ class LockfileInstalls(Rule):
             at = run.raw_point(anchor.end)
             edit = TextEdit(at, at, f" {spec.add_flag}")
             what = f"`{spec.program} {'' if verb is None else verb + ' '}{spec.add_flag}`"
-        yield self.fix(f"use {what} so the install follows {lock} exactly", run.instruction.line, [edit])
+        yield self.fix(f"use {what} so the install follows {lock} exactly", run.instruction.line, [edit],
+                       safety=spec.safety)
 
 
 def _recognise(cmd: Command) -> tuple[LockedInstall | None, str | None]:
