@@ -40,6 +40,8 @@ class Result:
     text: str
     fixes: list[AppliedFix] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    pass_of_fix: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+    pass_of_skip: dict[tuple[str, int, str], int] = field(default_factory=dict, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -93,6 +95,9 @@ def run(
     """Fix ``text``. ``build_context`` replaces the walk of ``context_dir`` when given."""
     result = Result(original=text, text=text)
     build_context = _fix_passes(result, rules, settings, path, context_dir, build_context)
+    # A skip that a later pass overcame (DF101 waits for DF103's --frozen-lockfile) is moot.
+    result.skipped = [s for s in result.skipped if not s.provisional
+                      or result.pass_of_fix.get((s.code, s.line), -1) <= result.pass_of_skip[(s.code, s.line, s.reason)]]
     # black's assert_equivalent/assert_stable, for Dockerfiles.
     if result.changed:
         try:
@@ -112,7 +117,7 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
     """Apply fixes to ``result`` until none is left; returns the build context it used."""
     to_original: list[int] | None = None  # line map from the current text to the original
     seen_skips: set[tuple[str, str]] = set()
-    for _ in range(MAX_PASSES):
+    for pass_no in range(MAX_PASSES):
         df = load(result.text)
         ctx = RuleContext(df, settings, path, context_dir, frozenset(r.code for r in rules))
         if build_context is not None:
@@ -127,7 +132,8 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
                     if key not in seen_skips:
                         seen_skips.add(key)
                         line = to_original[finding.line] if to_original and finding.line < len(to_original) else finding.line
-                        result.skipped.append(Skip(finding.code, line, finding.reason))
+                        result.skipped.append(Skip(finding.code, line, finding.reason, finding.provisional))
+                        result.pass_of_skip[(finding.code, line, finding.reason)] = pass_no
                 else:
                     candidates.append(finding)
         build_context = ctx.__dict__.get("build_context")
@@ -143,6 +149,7 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
         for fix in accepted:
             line = to_original[fix.line] if to_original and fix.line < len(to_original) else fix.line
             result.fixes.append(AppliedFix(fix.code, fix.message, line, fix.safety))
+            result.pass_of_fix[(fix.code, line)] = pass_no
         new_text = apply_edits(result.text, edits)
         step = _line_map(result.text, new_text)
         to_original = step if to_original is None else [to_original[i] if i < len(to_original) else i for i in step]

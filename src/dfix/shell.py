@@ -29,6 +29,8 @@ _WRAPPERS = frozenset({"sudo", "exec", "command", "env", "nohup", "nice", "su-ex
 _WRAPPER_VALUE_FLAGS = {"sudo": frozenset({"-u", "-g", "-C", "-h", "-p", "-U"}), "nice": frozenset({"-n"}),
                         "xargs": frozenset({"-a", "--arg-file", "-I", "-n", "-d", "-E", "-L", "-P", "-s",
                                             "--max-args", "--delimiter", "--max-procs", "--max-lines"})}
+# Wrappers that only stand in front of certain programs.
+_TOOL_WRAPPERS = {"corepack": frozenset({"yarn", "pnpm", "npm", "npx", "pnpx", "yarnpkg"})}
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 _FALLBACK_MAX_PIECES = 40  # bound on pieces joined while looking for a parsable run
 
@@ -72,6 +74,8 @@ class Command:
         words = list(self.words)
         while words and posixpath.basename(words[0].value) in _WRAPPERS:
             wrapper = posixpath.basename(words[0].value)
+            if wrapper in _TOOL_WRAPPERS and (len(words) < 2 or words[1].value not in _TOOL_WRAPPERS[wrapper]):
+                break  # `corepack enable` is corepack itself, `corepack yarn install` is yarn
             words = words[1:]
             takes_value = _WRAPPER_VALUE_FLAGS.get(wrapper, frozenset())
             while words and (words[0].value.startswith("-") or (wrapper == "env" and "=" in words[0].value)):

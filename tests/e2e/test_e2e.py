@@ -39,6 +39,7 @@ class App:
     phases: str  # rebuild-bench phases; the dependency phase is left to bench/e2e_rebuilds
     dep_change: str | None  # rebuild-bench --dep-change-cmd; None: rebuild-bench's own npm/requirements change
     edit_reruns_install: bool
+    dfix_args: tuple[str, ...] = ()
 
 
 def load_apps() -> list[App]:
@@ -49,7 +50,7 @@ def load_apps() -> list[App]:
             continue
         change = row.get("dep_change_cmd")
         apps.append(App(name, row["kind"], row["phases"], None if change in (None, "-") else change,
-                        row["edit_reruns_install"]))
+                        row["edit_reruns_install"], tuple(row.get("dfix_args", ()))))
     return apps
 
 
@@ -81,8 +82,8 @@ def _prepare(app: App, tmp: Path) -> tuple[Path, Path, Path]:
     after = tmp / "Dockerfile.after"
     shutil.copy(APPS / app.name / "Dockerfile", before)
     shutil.copy(before, after)
-    result = subprocess.run([sys.executable, "-m", "dfix", "--write", "--context", str(context), str(after)],
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "dfix", "--write", *app.dfix_args, "--context", str(context),
+                             str(after)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return context, before, after
 

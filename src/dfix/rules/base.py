@@ -37,6 +37,9 @@ class Skip:
     code: str
     line: int
     reason: str
+    # Another rule's fix may remove the obstacle (DF103 making an install lockfile-exact);
+    # the engine drops the skip if this rule succeeds on that line in a later pass.
+    provisional: bool = False
 
 
 Finding = Union[Fix, Skip]
@@ -102,5 +105,5 @@ class Rule:
     def fix(self, message: str, line: int, edits: Iterable[TextEdit], safety: Safety | None = None) -> Fix:
         return Fix(self.code, message, line, safety or self.safety, tuple(edits))
 
-    def skip(self, line: int, reason: str) -> Skip:
-        return Skip(self.code, line, reason)
+    def skip(self, line: int, reason: str, provisional: bool = False) -> Skip:
+        return Skip(self.code, line, reason, provisional)

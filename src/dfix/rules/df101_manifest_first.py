@@ -191,6 +191,13 @@ class ManifestFirst(Rule):
                 if missing:
                     yield self.skip(line, f"{missing} named on the mvn command line is not in the build context")
                     return
+        if mode == "move":
+            rewritten = _lockfile_it_may_rewrite(run, ic, stack, context)
+            if rewritten:
+                yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, and the source COPY after it would "
+                                      f"put the old one back; a lockfile-exact install (DF103) makes it movable",
+                                provisional=True)
+                return
         inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
         edits = _edits(df, _Plan(copy, entry, install, inputs, mode), run, ic, stack)
         if edits is None:
@@ -349,6 +356,41 @@ def _under_copy(stack: Stack, entry: Entry, context) -> bool:
         if base not in (".", "") and not (i == base or i.startswith(base.rstrip("/") + "/")):
             return False
     return True
+
+
+# Lockfiles an install writes back unless told not to, and the flags that stop it. In the
+# original order the rewritten file ends up in the image; moved before the source COPY, the
+# COPY would restore the old one, so the image would differ (seen: npm 10 rewriting an npm 11
+# package-lock.json).
+_LOCK_WRITERS: dict[tuple[str, str | None], tuple[str, frozenset[str]]] = {
+    ("npm", "install"): ("package-lock.json", frozenset({"--no-package-lock", "--package-lock=false"})),
+    ("npm", "i"): ("package-lock.json", frozenset({"--no-package-lock", "--package-lock=false"})),
+    ("yarn", None): ("yarn.lock", frozenset({"--frozen-lockfile", "--immutable", "--pure-lockfile"})),
+    ("yarn", "install"): ("yarn.lock", frozenset({"--frozen-lockfile", "--immutable", "--pure-lockfile"})),
+    ("pnpm", "install"): ("pnpm-lock.yaml", frozenset({"--frozen-lockfile", "--lockfile-only"})),
+    ("pnpm", "i"): ("pnpm-lock.yaml", frozenset({"--frozen-lockfile"})),
+    ("uv", "sync"): ("uv.lock", frozenset({"--frozen", "--locked"})),
+    ("pdm", "install"): ("pdm.lock", frozenset({"--frozen-lockfile", "--check"})),
+    ("pipenv", "install"): ("Pipfile.lock", frozenset({"--deploy", "--ignore-pipfile"})),
+    ("bun", "install"): ("bun.lockb", frozenset({"--frozen-lockfile"})),
+}
+
+
+def _lockfile_it_may_rewrite(run: RunScript, ic: InstallCommand, stack: Stack, context) -> str | None:
+    cmd = _command_of(run, ic)
+    if cmd is None:
+        return None
+    words = [w.value for w in cmd.program_words()[1][1:]]
+    verb = next((w for w in words if not w.startswith("-")), None)
+    entry = _LOCK_WRITERS.get((cmd.program or "", verb))
+    if entry is None:
+        return None
+    lockfile, stoppers = entry
+    if any(w in stoppers for w in words):
+        return None
+    root = "" if stack.root in ("", ".") else stack.root + "/"
+    candidates = [f"{root}{lockfile}"] + ([f"{root}npm-shrinkwrap.json"] if lockfile == "package-lock.json" else [])
+    return next((c for c in candidates if context.is_file(c)), None)
 
 
 def _virtual_project(context, stack: Stack) -> bool:
