@@ -283,46 +283,16 @@ def heredoc_markers(line: str) -> list[tuple[int, bool, str, bool]]:
 
 def _raw_words(line: str) -> list[str]:
     """Shell words with quotes and backslashes kept (ProcessWords with RawQuotes/RawEscapes)."""
-    result: list[str] = []
-    word: list[str] = []
-    have = False
-    quote = ""
-    i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if quote:
-            word.append(ch)
-            if ch == quote:
-                quote = ""
-            elif ch == "\\" and quote == '"' and i + 1 < n:
-                i += 1
-                word.append(line[i])
-            i += 1
-            continue
-        if is_space(ch):
-            if have:
-                result.append("".join(word))
-            word, have = [], False
-            i += 1
-            continue
-        have = True
-        if ch in "'\"":
-            quote = ch
-            word.append(ch)
-        elif ch == "\\" and i + 1 < n:
-            word.append(ch)
-            i += 1
-            word.append(line[i])
-        else:
-            word.append(ch)
-        i += 1
-    if have:
-        result.append("".join(word))
-    return result
+    return _shell_words(line, raw=True)
 
 
 def _unquoted_words(s: str) -> list[str]:
     """Shell words with quotes removed and escapes resolved."""
+    return _shell_words(s, raw=False)
+
+
+def _shell_words(s: str, raw: bool) -> list[str]:
+    """Split like BuildKit's shell lexer; ``raw`` keeps quote characters and escaping backslashes."""
     result: list[str] = []
     word: list[str] = []
     have = False
@@ -330,15 +300,14 @@ def _unquoted_words(s: str) -> list[str]:
     i, n = 0, len(s)
     while i < n:
         ch = s[i]
-        if quote == "'":
-            if ch == "'":
+        if quote:
+            if ch == quote:
                 quote = ""
-            else:
-                word.append(ch)
-        elif quote == '"':
-            if ch == '"':
-                quote = ""
-            elif ch == "\\" and i + 1 < n and s[i + 1] in '"\\$`':
+                if raw:
+                    word.append(ch)
+            elif ch == "\\" and quote == '"' and i + 1 < n and (raw or s[i + 1] in '"\\$`'):
+                if raw:
+                    word.append(ch)
                 i += 1
                 word.append(s[i])
             else:
@@ -351,7 +320,11 @@ def _unquoted_words(s: str) -> list[str]:
             have = True
             if ch in "'\"":
                 quote = ch
+                if raw:
+                    word.append(ch)
             elif ch == "\\" and i + 1 < n:
+                if raw:
+                    word.append(ch)
                 i += 1
                 word.append(s[i])
             else:
