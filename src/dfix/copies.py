@@ -127,7 +127,7 @@ def image_files_before(df: Dockerfile, stage: Stage, upto: Instruction, states: 
     RUN effects are not modelled here: rules that care what a RUN writes check it themselves.
     """
     files = ImageFiles(context)
-    for s in _lineage(df, stage):
+    for s in df.lineage(stage):
         body = s.instructions[1:]
         for i, ins in enumerate(body):
             if ins is upto:
@@ -139,18 +139,3 @@ def image_files_before(df: Dockerfile, stage: Stage, upto: Instruction, states: 
                 if workdir:
                     files.dirs.add(workdir)
     return files
-
-
-def _lineage(df: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage and the earlier stages it builds on, oldest first."""
-    chain = [stage]
-    by_name = {}
-    for s in df.stages[: stage.index]:
-        by_name[str(s.index)] = s
-        if s.name:
-            by_name[s.name.lower()] = s
-    current = stage
-    while current.base.lower() in by_name:
-        current = by_name[current.base.lower()]
-        chain.insert(0, current)
-    return chain

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from .state import State
 
 from . import words as _words
 
@@ -348,6 +351,40 @@ class Dockerfile:
     def body_start(self) -> int:
         """Offset after a byte-order mark: where a new first line must go."""
         return 1 if self.bom else 0
+
+    @cached_property
+    def states(self) -> dict[int, "State"]:
+        """The build state before each instruction (keyed by id), computed once per parse."""
+        from .state import stage_states
+
+        return stage_states(self)
+
+    def _stage_keys(self, stage: Stage) -> set[str]:
+        return {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+
+    def parent(self, stage: Stage) -> Stage | None:
+        """The earlier stage this one is built FROM, or None for an external image."""
+        base = stage.base.lower()
+        for earlier in reversed(self.stages[: stage.index]):
+            if base in self._stage_keys(earlier):
+                return earlier
+        return None
+
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """The stage and the stages it builds on, oldest first."""
+        chain = [stage]
+        while (up := self.parent(chain[0])) is not None:
+            chain.insert(0, up)
+        return chain
+
+    def descendants(self, stage: Stage) -> list[Stage]:
+        """The later stages built FROM this one, directly or through another."""
+        out: list[Stage] = []
+        for later in self.stages[stage.index + 1 :]:
+            up = self.parent(later)
+            if up is not None and (up is stage or up in out):
+                out.append(later)
+        return out
 
     def stage_of(self, ins: Instruction) -> Stage | None:
         for stage in self.stages:

@@ -16,7 +16,7 @@ else:  # pragma: no cover - Python 3.10
 
 from ..copies import Entry, image_files_before
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..dockerfile.state import State, stage_states
+from ..dockerfile.state import State
 from ..runs import RunScript, run_script
 from ..shell import Command
 from ..stacks.attribute import attribute
@@ -124,7 +124,7 @@ class ManifestFirst(Rule):
         except Exception as exc:  # the detector must never take the fixer down with it
             yield self.skip(1, f"stack detection failed: {exc}")
             return
-        states = stage_states(df)
+        states = df.states
         done: set[int] = set()
         for report in reports:
             stage = df.stages[report.index]

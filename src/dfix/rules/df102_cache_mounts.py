@@ -9,7 +9,7 @@ from typing import Iterable
 
 from ..cachemounts import Recipe, recipes_for
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..dockerfile.state import State, stage_states
+from ..dockerfile.state import State
 from ..runs import RunScript, run_script
 from ..shell import Command, Word
 from ..stacks.base import cache_dirs_for
@@ -82,7 +82,6 @@ class CacheMounts(Rule):
         df = ctx.dockerfile
         blocked = _builder_blocks(ctx)
         berry = _yarn_berry_in(ctx)
-        states = None
         for stage in df.stages:
             for ins in stage.instructions[1:]:
                 if ins.keyword != "RUN":
@@ -101,9 +100,7 @@ class CacheMounts(Rule):
                 if berry and any(u.recipe.package_manager == "yarn-classic" for u in uses):
                     yield self.skip(ins.line, f"{berry}: yarn 2+ keeps packages in its cache (Plug'n'Play), so it is not mounted")
                     continue
-                if states is None:
-                    states = stage_states(df)
-                yield from self._mount(df, stage, run, uses, states, ctx.build_context)
+                yield from self._mount(df, stage, run, uses, df.states, ctx.build_context)
 
     def _mount(self, df: Dockerfile, stage: Stage, run: RunScript, uses: list[_Use], states: dict[int, State],
                ctx_context):
@@ -274,7 +271,7 @@ def apt_mount_possible(ctx: RuleContext, ins: Instruction) -> bool:
     """Whether DF102 can put this RUN's apt cache in mounts (root, a builder with mounts)."""
     if _builder_blocks(ctx):
         return False
-    state = stage_states(ctx.dockerfile)[id(ins)]
+    state = ctx.dockerfile.states[id(ins)]
     stage = ctx.dockerfile.stage_of(ins)
     run = run_script(ins)
     return (bool(state.is_root) and stage is not None and run is not None and _updates_first(_uses(run))
@@ -398,26 +395,6 @@ def _remove_command(run: RunScript, cmd: Command) -> TextEdit | None:
     return TextEdit(start, end, "")
 
 
-def _related_stages(df: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage, the stages it builds on, and the stages built on it."""
-    by_key = {}
-    for s in df.stages:
-        by_key[str(s.index)] = s
-        if s.name:
-            by_key[s.name.lower()] = s
-    chain = [stage]
-    current = stage
-    while current.base.lower() in by_key and by_key[current.base.lower()].index < current.index:
-        current = by_key[current.base.lower()]
-        chain.insert(0, current)
-    names = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
-    for later in df.stages[stage.index + 1 :]:
-        if later.base.lower() in names:
-            chain.append(later)
-            names |= {str(later.index)} | ({later.name.lower()} if later.name else set())
-    return chain
-
-
 def _targets_at(use_recipe: Recipe, state: State, command_env: dict[str, str]) -> list[str] | None:
     if state.is_root is None:
         return None
@@ -440,7 +417,7 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
     mount, and nothing may have been copied there.
     """
     recipe = use.recipe
-    related = _related_stages(df, stage)
+    related = df.lineage(stage) + df.descendants(stage)
     keys = set()
     for s in related:
         keys |= {str(s.index)} | ({s.name.lower()} if s.name else set())

@@ -8,7 +8,6 @@ from typing import Iterable
 
 from ..copies import UNKNOWN, image_files_before
 from ..dockerfile import TextEdit
-from ..dockerfile.state import stage_states
 from ..lockfiles import MISMATCH_CHECKS
 from ..runs import RunScript, run_script
 from ..shell import Command
@@ -99,7 +98,6 @@ class LockfileInstalls(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         build_context = ctx.build_context
         df = ctx.dockerfile
-        states = None
         for stage in df.stages:
             for ins in stage.instructions[1:]:
                 run = run_script(ins)
@@ -112,10 +110,8 @@ class LockfileInstalls(Rule):
                     if build_context is None:
                         yield self.skip(ins.line, "no build context to read the lockfile from")
                         continue
-                    if states is None:
-                        states = stage_states(df)
-                    state = states[id(ins)]
-                    files = image_files_before(df, stage, ins, states, build_context)
+                    state = df.states[id(ins)]
+                    files = image_files_before(df, stage, ins, df.states, build_context)
                     yield from self._check_install(run, cmd, verb, spec, state.workdir, files, build_context)
 
     def _check_install(self, run: RunScript, cmd: Command, verb, spec: LockedInstall, workdir, files, context):

@@ -175,7 +175,7 @@ def _next_run(rest: list[Instruction]) -> Instruction | None:
 
 def later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
     """The first later RUN (this stage or a stage built on it) that uses apt without updating first."""
-    stages = [stage] + _descendants(df, stage)
+    stages = [stage] + df.descendants(stage)
     started = False
     for s in stages:
         for later in s.instructions[1:]:
@@ -196,13 +196,3 @@ def later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> 
                 if action is not None and action not in ("clean", "autoremove", "purge", "remove"):
                     return later
     return None
-
-
-def _descendants(df: Dockerfile, stage: Stage) -> list[Stage]:
-    names = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
-    out = []
-    for s in df.stages[stage.index + 1 :]:
-        if s.base.lower() in names:
-            out.append(s)
-            names |= {str(s.index)} | ({s.name.lower()} if s.name else set())
-    return out
