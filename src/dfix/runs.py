@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 from .dockerfile import Instruction
@@ -39,3 +40,15 @@ def run_script(ins: Instruction) -> RunScript | None:
     if not script.parsed:
         return None
     return RunScript(ins, script)
+
+
+def mount_targets(ins: Instruction, types: tuple[str, ...] = ("cache",)) -> list[str]:
+    """Targets of the instruction's ``--mount`` flags of the given types, normalised."""
+    out = []
+    for value in ins.flag_values("mount"):
+        fields = dict(part.split("=", 1) if "=" in part else (part, "") for part in value.split(","))
+        if fields.get("type", "bind") in types:
+            target = fields.get("target") or fields.get("dst") or fields.get("destination")
+            if target:
+                out.append(posixpath.normpath(target))
+    return out

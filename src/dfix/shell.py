@@ -94,6 +94,19 @@ class Command:
         return posixpath.basename(words[0].value) if words else None
 
 
+def first_operand(words: list[Word], value_flags: frozenset[str] = frozenset()) -> Word | None:
+    """The first word that is neither an option nor the value of one (a subcommand, a goal)."""
+    skip = False
+    for w in words:
+        if skip:
+            skip = False
+        elif w.value in value_flags:
+            skip = True
+        elif not w.value.startswith("-"):
+            return w
+    return None
+
+
 @dataclass(frozen=True)
 class ShellScript:
     text: str

@@ -10,8 +10,8 @@ from typing import Iterable
 from ..cachemounts import Recipe, recipes_for
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.state import State
-from ..runs import RunScript, run_script
-from ..shell import Command, Word
+from ..runs import RunScript, mount_targets, run_script
+from ..shell import Command, Word, first_operand
 from ..stacks.base import cache_dirs_for
 from .base import Finding, Rule, RuleContext, Safety
 from .df104_apt_layers import APT_VALUE_FLAGS, later_apt_without_update
@@ -113,7 +113,7 @@ class CacheMounts(Rule):
         if owner is None:
             yield self.skip(ins.line, f"the uid of user {state.user!r} is not known, so the cache would be unwritable")
             return
-        existing = _existing_cache_targets(ins)
+        existing = mount_targets(ins)
         mounts: list[tuple[str, str]] = []  # (target, extra options)
         edits: list[TextEdit] = []
         notes: list[str] = []
@@ -254,17 +254,7 @@ _VALUE_FLAGS = {"apt-get": APT_VALUE_FLAGS, "apt": APT_VALUE_FLAGS}
 
 
 def _verb(program: str | None, args: list[Word]) -> Word | None:
-    """The first argument that is not an option (nor an option's value)."""
-    takes_value = _VALUE_FLAGS.get(program or "", frozenset())
-    skip = False
-    for w in args:
-        if skip:
-            skip = False
-        elif w.value in takes_value:
-            skip = True
-        elif not w.value.startswith("-"):
-            return w
-    return None
+    return first_operand(args, _VALUE_FLAGS.get(program or "", frozenset()))
 
 
 def apt_mount_possible(ctx: RuleContext, ins: Instruction) -> bool:
@@ -281,17 +271,6 @@ def apt_mount_possible(ctx: RuleContext, ins: Instruction) -> bool:
 def _mentions_package_manager(ins: Instruction) -> bool:
     text = ins.args + "".join(h.body for h in ins.heredocs)
     return any(p in text.split() for p in ("npm", "yarn", "pnpm", "pip", "pip3", "uv", "poetry", "go"))
-
-
-def _existing_cache_targets(ins: Instruction) -> list[str]:
-    out = []
-    for value in ins.flag_values("mount"):
-        fields = dict(part.split("=", 1) if "=" in part else (part, "") for part in value.split(","))
-        if fields.get("type") == "cache":
-            target = fields.get("target") or fields.get("dst") or fields.get("destination")
-            if target:
-                out.append(posixpath.normpath(target))
-    return out
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -433,7 +412,7 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
             run = run_script(ins)
             if uses_tool and run is None:
                 return f"line {ins.line} uses {recipe.package_manager} in a form dfix cannot read, and would lose the cache"
-            for existing in _existing_cache_targets(ins):
+            for existing in mount_targets(ins):
                 if any(_overlaps(existing, t) and existing != t for t in targets):
                     return f"line {ins.line} already mounts {existing}; dfix does not mix its own mount with it"
             for other in _uses(run) if run is not None else []:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..runs import RunScript, run_script
-from ..shell import Command
+from ..runs import RunScript, mount_targets, run_script
+from ..shell import Command, first_operand
 from .base import Finding, Rule, RuleContext, Safety
 
 APT_PROGRAMS = frozenset({"apt-get", "apt"})
@@ -21,16 +21,8 @@ def _apt_action(c: Command) -> str | None:
     """The apt subcommand (update, install, ...) of a simple command, or None."""
     if c.program not in APT_PROGRAMS:
         return None
-    _, words = c.program_words()
-    skip = False
-    for w in words[1:]:
-        if skip:
-            skip = False
-        elif w.value in APT_VALUE_FLAGS:
-            skip = True
-        elif not w.value.startswith("-"):
-            return w.value
-    return None
+    verb = first_operand(c.program_words()[1][1:], APT_VALUE_FLAGS)
+    return verb.value if verb else None
 
 
 def _cleans_lists(c: Command) -> bool:
@@ -38,7 +30,8 @@ def _cleans_lists(c: Command) -> bool:
 
 
 def _mounts_apt_lists(ins: Instruction) -> bool:
-    return any("/var/lib/apt" in (f.value or "") for f in ins.flags if f.name == "mount")
+    return any(t == "/var/lib/apt" or t.startswith("/var/lib/apt/")
+               for t in mount_targets(ins, ("cache", "tmpfs", "bind")))
 
 
 class AptLayers(Rule):
