@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "Welcome to the dfix apt sample." | jq -R .
