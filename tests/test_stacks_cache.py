@@ -21,7 +21,7 @@ def paths(pm, env=None, user=None, home=None):
     ("uv", ["/root/.cache/uv"]),
     ("pdm", ["/root/.cache/pdm"]),
     ("go", ["/root/go/pkg/mod", "/root/.cache/go-build"]),
-    ("maven", ["/root/.m2"]),
+    ("maven", ["/root/.m2/repository"]),
     ("gradle", ["/root/.gradle"]),
 ])
 def test_root_defaults(pm, expected):

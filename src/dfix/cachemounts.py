@@ -36,6 +36,22 @@ class Recipe:
     # Arguments inserted after the program for these verbs, so the tool keeps what it downloads.
     keep_args: str | None = None
     keep_verbs: frozenset[str | None] = frozenset()
+    # Build tools take goals/tasks, not a subcommand: every call may download.
+    any_verb: bool = False
+    # Command-line options that move the cache: `-Dmaven.repo.local=DIR`, `-g DIR`.
+    location_options: tuple[str, ...] = ()
+    # Options that make the tool work only from what is already cached (`mvn -o`).
+    # A restored layer cache does not restore cache mounts, so such a call could find
+    # the downloads of an earlier, cached RUN missing.
+    offline_only: frozenset[str] = frozenset()
+    # Goals that put the project's own outputs into the cache (`mvn install`).
+    stores_outputs: frozenset[str] = frozenset()
+    # Files in the build context that may relocate the cache: (file name, setting).
+    relocated_by: tuple[tuple[str, str], ...] = ()
+    # Set in the environment, these make a mount unsafe (pdm's install.cache links the
+    # installed packages into the cache); `config_verb` changes them from a RUN.
+    unsafe_env: tuple[str, ...] = ()
+    config_verb: str | None = None
 
 
 RECIPES: tuple[Recipe, ...] = (
@@ -61,6 +77,21 @@ RECIPES: tuple[Recipe, ...] = (
            persistent=True, caches=(0,)),
     # The build cache (GOCACHE) is a pure cache, used only by commands that compile.
     Recipe("go", frozenset({"go"}), frozenset({"build", "install", "test", "generate", "vet", "run"}), caches=(1,)),
+    # Maven's local repository is looked up by coordinates, with no network check for
+    # releases: the mount alone pays off.  Later builds read it, so: persistent.
+    Recipe("maven", frozenset({"mvn", "mvnw"}), frozenset(), any_verb=True, persistent=True,
+           location_options=("-Dmaven.repo.local",), offline_only=frozenset({"-o", "--offline"}),
+           stores_outputs=frozenset({"install", "deploy", "install:install", "deploy:deploy"}),
+           relocated_by=(("settings.xml", "localRepository"), ("maven.config", "maven.repo.local"))),
+    # Gradle's user home also holds gradle.properties and init scripts: mount only the
+    # dependency caches and the wrapper's distributions.
+    Recipe("gradle", frozenset({"gradle", "gradlew"}), frozenset(), any_verb=True, persistent=True,
+           subdirs=("caches", "wrapper"), location_options=("-g", "--gradle-user-home", "-Dgradle.user.home"),
+           offline_only=frozenset({"--offline"}), relocated_by=(("gradle.properties", "gradle.user.home"),)),
+    # pdm installs copies unless install.cache is on (then the venv links into the cache,
+    # which a mount would take away): that setting is checked before mounting.
+    Recipe("pdm", frozenset({"pdm"}), frozenset({"install", "sync", "add", "update"}),
+           relocated_by=(("pdm.toml", "cache"),), unsafe_env=("PDM_INSTALL_CACHE",), config_verb="config"),
 )
 
 # apt: the official images' docker-clean hook deletes downloaded .debs from
@@ -77,4 +108,4 @@ RECIPES = RECIPES + (APT,)
 
 
 def recipes_for(program: str | None, verb: str | None) -> list[Recipe]:
-    return [r for r in RECIPES if program in r.programs and verb in r.verbs]
+    return [r for r in RECIPES if program in r.programs and (r.any_verb or verb in r.verbs)]

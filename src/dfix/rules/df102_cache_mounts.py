@@ -36,9 +36,11 @@ class CacheMounts(Rule):
 
     ## What it does
     Adds `--mount=type=cache,target=<cache dir>` to each RUN that runs npm, yarn (1),
-    pnpm, pip, uv, poetry or go, with the cache directory that tool really uses at that
-    line: the user's home after `USER`, and `NPM_CONFIG_CACHE`, `PIP_CACHE_DIR`,
-    `GOMODCACHE`, `GOCACHE`, `XDG_CACHE_HOME` and the like when set. For a non-root user
+    pnpm, pip, uv, poetry, pdm, go, maven (`mvn`, `./mvnw`), gradle (`gradle`,
+    `./gradlew`) or apt, with the cache directory that tool really uses at that line:
+    the user's home after `USER`, and `NPM_CONFIG_CACHE`, `PIP_CACHE_DIR`, `GOMODCACHE`,
+    `GOCACHE`, `GRADLE_USER_HOME`, `XDG_CACHE_HOME`, `-Dmaven.repo.local=`, `-g` and the
+    like when set. For a non-root user
     the mount gets that user's `uid`/`gid`. It also makes the mount pay off: `npm ci`
     gets `--prefer-offline` (without it npm downloads everything again, measured 0.95x
     the no-mount rebuild time; with it 0.38x), `yarn --frozen-lockfile` too; and it
@@ -65,8 +67,16 @@ class CacheMounts(Rule):
     why, when it cannot know the cache directory (an unknown base image or user, a
     variable it cannot resolve), when the builder cannot mount (`builder = "kaniko"`),
     when a `# syntax=` pin predates cache mounts (before 1.2), for heredoc and JSON-form
-    RUNs, and for Go when a later stage copies the module cache or a RUN of the stage
-    using `go` cannot be read (the module cache must be mounted on every such RUN).
+    RUNs. Go modules, the Maven repository and Gradle's caches are read by later steps,
+    so they are mounted only when every RUN of the related stages that uses the tool
+    gets the same mount, nothing is copied into or out of them, no RUN reads them
+    directly, the image does not run the tool at start-up, and no call works offline
+    (`mvn -o`, `gradle --offline`) or stores the project's own artifacts there
+    (`mvn install` followed by another build): a builder that restores layers from a
+    registry cache does not restore mounts, so those calls would find nothing. Maven
+    and Gradle are skipped when a `settings.xml`, `.mvn/maven.config` or
+    `gradle.properties` in the context may move the cache; pdm when its settings may
+    link the install into the cache (`install.cache`).
     Existing cache mounts are never duplicated. Cache-disabling flags are removed only
     when the mount replaces them, never added inside a mount. Poetry gets mounts on its
     `cache` and `artifacts` directories only, since its virtualenvs live beside them.
@@ -139,15 +149,14 @@ class CacheMounts(Rule):
                     return
                 targets = list(use.recipe.fixed_targets)
             else:
-                dirs = cache_dirs_for(use.recipe.package_manager, env, state.user, state.home)
-                if use.recipe.caches is not None:
-                    dirs = [dirs[i] for i in use.recipe.caches]
-                targets = []
-                for d in dirs:
-                    if d.path is None:
-                        yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {d.unknown}")
-                        return
-                    targets.extend(posixpath.join(d.path, sub) if sub else d.path for sub in use.recipe.subdirs)
+                targets, unknown = _cache_targets(use.recipe, state, env, use.words)
+                if targets is None:
+                    yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {unknown}")
+                    return
+                hazard = _setting_hazard(df, stage, use, env, ctx_context)
+                if hazard:
+                    yield self.skip(ins.line, hazard)
+                    return
             if use.recipe.persistent and not _downloads_modules(ctx_context, use):
                 continue  # nothing to keep: a mount would only add its empty parent dirs to the image
             if use.recipe.persistent:
@@ -246,7 +255,10 @@ def _uses(run: RunScript) -> list[_Use]:
         verb_word = _verb(program, args)
         verb = verb_word.value if verb_word else None
         for recipe in recipes_for(program, verb):
-            out.append(_Use(cmd, recipe, verb, verb_word, args))
+            if recipe.any_verb:
+                out.append(_Use(cmd, recipe, None, None, args))
+            else:
+                out.append(_Use(cmd, recipe, verb, verb_word, args))
     return out
 
 
@@ -374,17 +386,79 @@ def _remove_command(run: RunScript, cmd: Command) -> TextEdit | None:
     return TextEdit(start, end, "")
 
 
-def _targets_at(use_recipe: Recipe, state: State, command_env: dict[str, str]) -> list[str] | None:
+def _cache_targets(recipe: Recipe, state: State, env: dict[str, str],
+                   words: list[Word]) -> tuple[list[str] | None, str | None]:
+    """The directories to mount for one call, or None and why they are unknown."""
+    dirs = cache_dirs_for(recipe.package_manager, env, state.user, state.home)
+    if recipe.caches is not None:
+        dirs = [dirs[i] for i in recipe.caches]
+    option = _location_option(recipe, words)
+    if option is not None:
+        name, value = option
+        if value is None or not value.startswith("/") or "$" in value:
+            return None, f"{name} sets it to {value!r}, which dfix cannot resolve to an absolute path"
+        roots = [value.rstrip("/") or "/"]
+    else:
+        if any(d.path is None for d in dirs):
+            return None, next(d.unknown for d in dirs if d.path is None)
+        roots = [d.path for d in dirs]
+    return [posixpath.join(r, sub) if sub else r for r in roots for sub in recipe.subdirs], None
+
+
+def _location_option(recipe: Recipe, words: list[Word]) -> tuple[str, str | None] | None:
+    """A command-line option that moves the cache (`-g DIR`, `-Dmaven.repo.local=DIR`), last one wins."""
+    found = None
+    for i, word in enumerate(words):
+        for name in recipe.location_options:
+            if word.value.startswith(name + "="):
+                found = (name, word.value.split("=", 1)[1])
+            elif word.value == name and not name.startswith("-D"):
+                found = (name, words[i + 1].value if i + 1 < len(words) else None)
+    return found
+
+
+def _setting_hazard(df: Dockerfile, stage: Stage, use: _Use, env: dict[str, str], context) -> str | None:
+    """Why settings dfix does not evaluate might move the cache or link the install into it."""
+    recipe = use.recipe
+    for var in recipe.unsafe_env:
+        if env.get(var, "").lower() not in ("", "0", "false", "off", "no"):
+            return f"{var} is set: {recipe.package_manager} would link installed files into the cache mount"
+    if recipe.config_verb:
+        for s in df.lineage(stage):
+            for ins in s.instructions[1:]:
+                run = run_script(ins) if ins.keyword == "RUN" else None
+                for cmd in run.commands if run else ():
+                    program, args = _program_and_args(cmd)
+                    if program in recipe.programs and first_operand(args, frozenset()) is not None \
+                            and first_operand(args, frozenset()).value == recipe.config_verb:
+                        return (f"line {ins.line} changes {recipe.package_manager}'s configuration, which may "
+                                "move its cache or link the install into it")
+    if recipe.relocated_by:
+        if context is None:
+            return f"no build context to check {recipe.package_manager}'s settings files in"
+        # A mention is enough to leave the RUN alone: over-cautious by design, dfix does not
+        # evaluate settings (profiles, property interpolation) to know where the cache ends up.
+        for path in context.files:
+            name = posixpath.basename(path)
+            for file_name, setting in recipe.relocated_by:
+                if name == file_name and setting in (context.read_text(path) or ""):
+                    return (f"{path} mentions {setting}, which may move the {recipe.package_manager} cache or change "
+                            "how it is used; dfix does not evaluate settings files, so it leaves this RUN alone")
+    return None
+
+
+def _targets_at(use_recipe: Recipe, state: State, command_env: dict[str, str], words: list[Word]) -> list[str] | None:
     if state.is_root is None:
         return None
     env = {k: v for k, v in state.env.items() if v is not None}
     env.update(command_env)
-    dirs = cache_dirs_for(use_recipe.package_manager, env, state.user, state.home)
-    if use_recipe.caches is not None:
-        dirs = [dirs[i] for i in use_recipe.caches]
-    if any(d.path is None for d in dirs):
-        return None
-    return [posixpath.join(d.path, sub) if sub else d.path for d in dirs for sub in use_recipe.subdirs]
+    return _cache_targets(use_recipe, state, env, words)[0]
+
+
+def _names_cache(text: str, target: str) -> bool:
+    """Whether a RUN's text names the cache directory (by its last two components: `.m2/repository`)."""
+    tail = "/".join(target.rstrip("/").split("/")[-2:])
+    return bool(tail) and tail in text
 
 
 def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[str],
@@ -397,6 +471,8 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
     """
     recipe = use.recipe
     related = df.lineage(stage) + df.descendants(stage)
+    tool_runs = 0
+    storing: tuple[int, str] | None = None
     keys = set()
     for s in related:
         keys |= {str(s.index)} | ({s.name.lower()} if s.name else set())
@@ -408,16 +484,32 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
                     return f"line {ins.line} copies files into {dest}, which a mount would hide"
             if ins.keyword != "RUN":
                 continue
-            uses_tool = any(p in recipe.programs for p in ins.args.split())
+            uses_tool = any(posixpath.basename(p) in recipe.programs for p in ins.args.split())
             run = run_script(ins)
             if uses_tool and run is None:
                 return f"line {ins.line} uses {recipe.package_manager} in a form dfix cannot read, and would lose the cache"
+            tool_uses = [u for u in _uses(run) if u.recipe is recipe] if run is not None else []
+            if not tool_uses and any(_names_cache(ins.args, t) for t in targets):
+                return f"line {ins.line} reads the {recipe.package_manager} cache directly, so it must stay in a layer"
+            for other in tool_uses:
+                offline = next((w.value for w in other.words if w.value in recipe.offline_only), None)
+                if offline:
+                    return (f"line {ins.line} runs {recipe.package_manager} {offline}, which needs the downloads "
+                            "in a layer: a restored layer cache does not bring a cache mount's contents back")
+                stored = next((w.value for w in other.words if w.value in recipe.stores_outputs), None)
+                if stored:
+                    storing = storing or (ins.line, stored)
+            if tool_uses:
+                tool_runs += 1
             for existing in mount_targets(ins):
                 if any(_overlaps(existing, t) and existing != t for t in targets):
                     return f"line {ins.line} already mounts {existing}; dfix does not mix its own mount with it"
             for other in _uses(run) if run is not None else []:
-                if other.recipe is recipe and _targets_at(recipe, states[id(ins)], other.command.env) != targets:
+                if other.recipe is recipe and _targets_at(recipe, states[id(ins)], other.command.env, other.words) != targets:
                     return f"line {ins.line} runs {recipe.package_manager} where the cache directory differs or is unknown"
+    if storing and tool_runs > 1:
+        return (f"line {storing[0]} runs {recipe.package_manager} {storing[1]}, which puts the project's own "
+                "artifacts into the cache for a later build to read; they must stay in a layer")
     for later in df.stages:
         for ins in later.instructions:
             source_stage = (ins.flag("from").value or "").lower() if ins.flag("from") else None
@@ -426,6 +518,7 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
                     if any(_overlaps(posixpath.normpath(src), t) for t in targets):
                         return f"line {ins.line} copies {src} out of the image, so it must stay in a layer"
     for ins in df.stages[-1].instructions:
-        if ins.keyword in ("CMD", "ENTRYPOINT") and any(p in recipe.programs for p in " ".join(ins.values).split()):
+        if ins.keyword in ("CMD", "ENTRYPOINT") and any(posixpath.basename(p) in recipe.programs
+                                                        for p in " ".join(ins.values).split()):
             return f"the image runs {recipe.package_manager} at start-up (line {ins.line}) and needs its cache"
     return None

@@ -106,7 +106,8 @@ CACHE_SPECS: dict[str, tuple[CacheSpec, ...]] = {
         CacheSpec(("GOMODCACHE",), "go/pkg/mod"),
         CacheSpec(("GOCACHE",), "go-build", base="xdg_cache"),
     ),
-    "maven": (CacheSpec((), ".m2"),),
+    # The local repository, not ~/.m2 itself: settings.xml lives beside it.
+    "maven": (CacheSpec((), ".m2/repository"),),
     "gradle": (CacheSpec(("GRADLE_USER_HOME",), ".gradle"),),
 }
 
