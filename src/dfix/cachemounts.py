@@ -62,6 +62,9 @@ RECIPES: tuple[Recipe, ...] = (
            offline_flag="--prefer-offline", offline_verbs=frozenset({None, "install"}),
            offline_requires=frozenset({"--frozen-lockfile", "--immutable"}),
            cleanup=frozenset({("yarn", "cache")})),
+    # Yarn 2+: a content-addressed cache (checksums in yarn.lock), read without asking the
+    # network; mountable only with the node-modules linker and the global cache (yarn_berry).
+    Recipe("yarn-berry", frozenset({"yarn"}), frozenset({None, "install"}), cleanup=frozenset({("yarn", "cache")})),
     Recipe("pnpm", frozenset({"pnpm"}), frozenset({"install", "i", "add", "fetch"}),
            cleanup=frozenset({("pnpm", "store")})),
     Recipe("pip", frozenset({"pip", "pip3"}), frozenset({"install", "wheel", "download"}),

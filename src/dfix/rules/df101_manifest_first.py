@@ -104,6 +104,10 @@ class ManifestFirst(Rule):
     what the install made; and for `pip install .` (its dependency list lives in the
     build backend). Instructions never move across USER, WORKDIR, ARG or ENV: the copy
     moves instead, and those stay where they were.
+
+    ## Linters
+    - hadolint DL3059 (consecutive RUNs): splitting `install && build` into two RUNs is
+      the point of the fix, so the install is cached apart from the source.
     """
 
     code = "DF101"
