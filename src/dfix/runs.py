@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from .dockerfile import Instruction
-from .shell import Command, ShellScript, parse_shell
+from .dockerfile import Instruction, TextEdit
+from .shell import Command, ShellScript, Word, parse_shell
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,31 @@ def mount_targets(ins: Instruction, types: tuple[str, ...] = ("cache",)) -> list
             if target:
                 out.append(posixpath.normpath(target))
     return out
+
+
+def remove_word(run: RunScript, words: list[Word], word: Word) -> TextEdit:
+    """Cut one argument out of a command, with the blank before it."""
+    i = words.index(word)
+    start = run.raw_point(words[i - 1].end) if i > 0 else run.raw(word.start, word.end)[0]
+    return TextEdit(start, run.raw(word.start, word.end)[1], "")
+
+
+def remove_command(run: RunScript, cmd: Command) -> TextEdit | None:
+    """Cut one top-level command out of an `&&`/`;` chain, with its operator and line break."""
+    cmds = list(run.commands)
+    i = cmds.index(cmd)
+    if cmd.enclosing or len(cmds) == 1:
+        return None
+    if i > 0:
+        if cmd.operator not in ("&&", ";", "\n") or cmds[i - 1].enclosing:
+            return None
+        start, end = run.raw_point(cmds[i - 1].end), run.raw(cmd.start, cmd.end)[1]
+    else:
+        nxt = cmds[1]
+        if nxt.operator not in ("&&", ";", "\n"):
+            return None
+        start, end = run.raw(cmd.start, cmd.end)[0], run.raw(nxt.start, nxt.end)[0]
+    cut = run.instruction.source[start:end]
+    if any(line.lstrip().startswith("#") for line in cut.splitlines()[1:]):
+        return None  # a comment line inside the cut: leave the author's text alone
+    return TextEdit(start, end, "")

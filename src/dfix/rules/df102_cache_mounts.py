@@ -10,7 +10,7 @@ from typing import Iterable
 from ..cachemounts import Recipe, recipes_for
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.state import State
-from ..runs import RunScript, mount_targets, run_script
+from ..runs import RunScript, mount_targets, remove_command, remove_word, run_script
 from ..shell import Command, Word, first_operand
 from ..stacks.base import cache_dirs_for, home_for
 from ..yarn_berry import berry_cache
@@ -194,7 +194,7 @@ class CacheMounts(Rule):
                 notes.append("keep downloaded packages in the mount")
             for word in use.words:
                 if word.value in use.recipe.defeating_flags:
-                    edits.append(_remove_word(run, use.words, word))
+                    edits.append(remove_word(run, use.words, word))
                     notes.append(f"drop {word.value}")
             offline = _offline_edit(run, use)
             if offline is not None and not any(e.start == offline.start for e in edits):
@@ -205,7 +205,7 @@ class CacheMounts(Rule):
         all_targets = existing + [m for m, _ in mounts]
         for cmd in run.commands:
             if _empties_cache(cmd, uses, all_targets):
-                removal = _remove_command(run, cmd)
+                removal = remove_command(run, cmd)
                 if removal is None:
                     yield self.skip(ins.line, f"`{run.script.source(cmd)}` would empty the cache mount and cannot be removed cleanly")
                     return
@@ -410,33 +410,6 @@ def _empties_cache(cmd: Command, uses: list[_Use], targets: list[str]) -> bool:
 def _within(path: str, target: str) -> bool:
     path = path.rstrip("*").rstrip("/")
     return path == target or path.startswith(target.rstrip("/") + "/")
-
-
-def _remove_word(run: RunScript, words: list[Word], word: Word) -> TextEdit:
-    i = words.index(word)
-    start = run.raw_point(words[i - 1].end) if i > 0 else run.raw(word.start, word.end)[0]
-    return TextEdit(start, run.raw(word.start, word.end)[1], "")
-
-
-def _remove_command(run: RunScript, cmd: Command) -> TextEdit | None:
-    """Cut one top-level command out of an `&&`/`;` chain, with its operator and line break."""
-    cmds = list(run.commands)
-    i = cmds.index(cmd)
-    if cmd.enclosing or len(cmds) == 1:
-        return None
-    if i > 0:
-        if cmd.operator not in ("&&", ";", "\n") or cmds[i - 1].enclosing:
-            return None
-        start, end = run.raw_point(cmds[i - 1].end), run.raw(cmd.start, cmd.end)[1]
-    else:
-        nxt = cmds[1]
-        if nxt.operator not in ("&&", ";", "\n"):
-            return None
-        start, end = run.raw(cmd.start, cmd.end)[0], run.raw(nxt.start, nxt.end)[0]
-    cut = run.instruction.source[start:end]
-    if any(line.lstrip().startswith("#") for line in cut.splitlines()[1:]):
-        return None  # a comment line inside the cut: leave the author's text alone
-    return TextEdit(start, end, "")
 
 
 def _cache_targets(recipe: Recipe, state: State, env: dict[str, str],

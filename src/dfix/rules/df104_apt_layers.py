@@ -1,12 +1,12 @@
-"""DF104: apt in one layer: update with install, lists removed, no recommends."""
+"""DF104: apt and apk in one layer: update with install, indexes out of the image, no recommends."""
 
 from __future__ import annotations
 
 from typing import Iterable
 
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..runs import RunScript, mount_targets, run_script
-from ..shell import Command, first_operand
+from ..runs import RunScript, mount_targets, remove_command, run_script
+from ..shell import Command, Word, first_operand
 from .base import Finding, Rule, RuleContext, Safety
 
 APT_PROGRAMS = frozenset({"apt-get", "apt"})
@@ -15,6 +15,31 @@ LISTS = "/var/lib/apt/lists"
 
 # apt options that take a separate value (`-o Dir::Cache=...`), so the value is not the verb.
 APT_VALUE_FLAGS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release"})
+
+
+# apk options that take a separate value, global (`-X URL`) or of `add` (`-t NAME`).
+APK_VALUE_FLAGS = frozenset({"-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--keys-dir",
+                             "--repositories-file", "--wait", "--cache-max-age", "--timeout", "-t", "--virtual"})
+# Flags with which an apk call fetches the index itself instead of reading /var/cache/apk.
+APK_REFRESH = frozenset({"--no-cache", "-U", "--update-cache", "--update"})
+# apk calls that never read the index.
+_APK_OFFLINE = frozenset({"del", "info", "version", "stats", "manifest", "verify", "audit", "--version", "-V"})
+
+
+def _apk_action(c: Command) -> str | None:
+    """The apk applet (update, add, ...) of a simple command, or None."""
+    if c.program != "apk":
+        return None
+    verb = first_operand(c.program_words()[1][1:], APK_VALUE_FLAGS)
+    return verb.value if verb else None
+
+
+def _apk_refreshes(c: Command) -> bool:
+    return any(w.value in APK_REFRESH for w in c.program_words()[1])
+
+
+def _update_action(c: Command) -> bool:
+    return _apt_action(c) == "update" or _apk_action(c) == "update"
 
 
 def _apt_action(c: Command) -> str | None:
@@ -35,7 +60,7 @@ def _mounts_apt_lists(ins: Instruction) -> bool:
 
 
 class AptLayers(Rule):
-    """Keep `apt-get update` and `apt-get install` in one RUN, and the package lists out of the image.
+    """Keep `apt-get update` and `apt-get install` in one RUN, and package indexes out of the image.
 
     ## What it does
     - Merges a RUN that only runs `apt-get update` into the `apt-get install` RUN that
@@ -69,6 +94,15 @@ class AptLayers(Rule):
     the mount instead). `--no-install-recommends` is unsafe: it changes which packages are
     installed (without recommends, `curl` comes without `ca-certificates`), so it is
     applied only with `--unsafe-fixes`.
+
+    apk (Alpine) gets the same treatment: a RUN holding only `apk update` is merged into
+    the `apk add` that follows, and `apk update && apk add X` becomes `apk add --no-cache
+    X`, which fetches the same fresh index without keeping it in `/var/cache/apk`;
+    skipped when a later apk call reads that index. These apk fixes are *unsafe* for
+    now: they follow apk's documented behaviour, but the build lab has no Alpine base
+    to prove the image unchanged by a real build. A cache mount is not offered for apk:
+    apk keeps packages only when `/etc/apk/cache` exists, and creating it changes the
+    image.
     """
 
     code = "DF104"
@@ -84,9 +118,10 @@ class AptLayers(Rule):
                 if run is None:
                     continue
                 actions = [_apt_action(c) for c in run.commands]
-                if actions and all(a == "update" for a in actions):
+                if run.commands and all(_update_action(c) for c in run.commands):
                     yield from self._merge_update(run, _next_run(body[i + 1 :]))
                     continue
+                yield from self._apk_update(df, stage, run)
                 if "install" not in actions:
                     continue
                 if "update" in actions and not any(_cleans_lists(c) for c in run.commands):
@@ -96,7 +131,10 @@ class AptLayers(Rule):
     def _merge_update(self, update: RunScript, nxt: Instruction | None) -> Iterable[Finding]:
         ins = update.instruction
         follower = run_script(nxt) if nxt is not None and nxt.keyword == "RUN" else None
-        if follower is None or not follower.commands or _apt_action(follower.commands[0]) != "install":
+        apk = all(_apk_action(c) == "update" for c in update.commands)
+        if follower is None or not follower.commands or (
+                _apk_action(follower.commands[0]) not in ("add", "upgrade") if apk
+                else _apt_action(follower.commands[0]) != "install"):
             if nxt is not None and nxt.keyword != "RUN":
                 yield self.skip(ins.line, f"{nxt.keyword} on line {nxt.line} stands between `apt-get update` "
                                           "and the install; merge them by hand")
@@ -110,7 +148,43 @@ class AptLayers(Rule):
             f"merge `{update_text}` into the install on line {nxt.line}, so stale package lists are never reused",
             ins.line,
             [TextEdit(ins.start, ins.end, ""), TextEdit(at, at, f"{update_text} && ")],
+            safety=Safety.UNSAFE if apk else Safety.SAFE,
         )
+
+    def _apk_update(self, df: Dockerfile, stage: Stage, run: RunScript) -> Iterable[Finding]:
+        """`apk update && apk add ...`: the add can fetch the index itself and not keep it."""
+        cmds = list(run.commands)
+        for i, update in enumerate(cmds[:-1]):
+            add = cmds[i + 1]
+            if _apk_action(update) != "update" or _apk_action(add) not in ("add", "upgrade") or add.operator != "&&":
+                continue
+            ins = run.instruction
+            if update.enclosing or add.enclosing or len(update.program_words()[1]) != 2:
+                yield self.skip(ins.line, "`apk update` is nested or has options; dfix leaves it alone")
+                return
+            reader = next((c for c in cmds[i + 2:] if _apk_needs_index(c)), None)
+            if reader is not None:
+                yield self.skip(ins.line, f"`{run.script.source(reader)}` reads the index `apk update` keeps")
+                return
+            later = _later_apk_reader(df, stage, ins)
+            if later is not None:
+                yield self.skip(ins.line, f"line {later.line} runs apk without fetching the index and needs the one "
+                                          "`apk update` keeps")
+                return
+            removal = remove_command(run, update)
+            if removal is None:
+                yield self.skip(ins.line, "`apk update` cannot be cut out of this RUN cleanly")
+                return
+            edits = [removal]
+            what = "drop `apk update`: `apk add --no-cache` fetches the index itself and keeps it out of the image"
+            if not _apk_refreshes(add):
+                verb = _apk_verb_word(add)
+                at = run.raw_point(verb.end)
+                edits.append(TextEdit(at, at, " --no-cache"))
+                what = ("`apk update && apk add` → `apk add --no-cache`: the same fresh index, not kept in the "
+                        "image")
+            yield self.fix(what, ins.line, edits, safety=Safety.UNSAFE)
+            return
 
     def _remove_lists(self, df: Dockerfile, stage: Stage, ins: Instruction, run: RunScript,
                       defer: bool) -> Iterable[Finding]:
@@ -143,6 +217,40 @@ class AptLayers(Rule):
                 [TextEdit(at, at, " --no-install-recommends")],
                 safety=Safety.UNSAFE,
             )
+
+
+def _apk_verb_word(c: Command) -> Word:
+    verb = first_operand(c.program_words()[1][1:], APK_VALUE_FLAGS)
+    assert verb is not None
+    return verb
+
+
+def _apk_needs_index(c: Command) -> bool:
+    action = _apk_action(c)
+    return action is not None and action not in _APK_OFFLINE and not _apk_refreshes(c) and action != "update"
+
+
+def _later_apk_reader(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
+    """The first later RUN (this stage or one built on it) whose apk reads the index without fetching it."""
+    started = False
+    for s in [stage] + df.descendants(stage):
+        for later in s.instructions[1:]:
+            if later is ins:
+                started = True
+                continue
+            if s is stage and not started:
+                continue
+            run = run_script(later)
+            if run is None:
+                if later.keyword == "RUN" and "apk" in later.args:
+                    return later  # cannot read it: assume it needs the index
+                continue
+            for c in run.commands:
+                if _apk_action(c) == "update":
+                    break
+                if _apk_needs_index(c):
+                    return later
+    return None
 
 
 def _df102_mounts_apt(ctx: RuleContext, ins: Instruction) -> bool:
