@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+import yaml
+
 DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 
 
@@ -78,7 +80,60 @@ def yarn_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
     return None
 
 
+def pnpm_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
+    """None when pnpm-lock.yaml's root importer records package.json's specifiers exactly, else why not.
+
+    This is the check `pnpm install --frozen-lockfile` starts with: every dependency of
+    every kind present with the very specifier package.json gives (lockfile v5 keeps them
+    in `specifiers`, v6+ as `specifier` beside each version, v9 under `importers: .`).
+    Overrides, patches and package extensions are compared by pnpm too; dfix does not
+    evaluate them and gives up when package.json configures any.
+    """
+    try:
+        pkg = json.loads(package_json_text)
+        lock = yaml.safe_load(lock_text)
+    except (ValueError, yaml.YAMLError):
+        return "package.json or pnpm-lock.yaml cannot be parsed"
+    if not isinstance(pkg, dict) or not isinstance(lock, dict):
+        return "package.json or pnpm-lock.yaml is not a mapping"
+    if pkg.get("workspaces") or pkg.get("pnpm") or pkg.get("resolutions"):
+        return "package.json configures workspaces, overrides or patches, which dfix does not verify"
+    if any(key in lock for key in ("overrides", "patchedDependencies", "packageExtensionsChecksum",
+                                   "pnpmfileChecksum")):
+        return "pnpm-lock.yaml records overrides, patches or a pnpmfile, which dfix does not verify"
+    importers = lock.get("importers")
+    if isinstance(importers, dict):
+        if set(importers) != {"."}:
+            return "a pnpm workspace lockfile: member importers are not verified"
+        root = importers["."] if isinstance(importers["."], dict) else {}
+    else:
+        root = lock
+    legacy = root.get("specifiers") if isinstance(root.get("specifiers"), dict) else None
+    locked: dict[str, dict[str, str]] = {}
+    for fld in DEP_FIELDS:
+        entries = root.get(fld) or {}
+        if not isinstance(entries, dict):
+            return f"pnpm-lock.yaml's {fld} is not a mapping"
+        specs = {}
+        for name, entry in entries.items():
+            spec = entry.get("specifier") if isinstance(entry, dict) else (legacy or {}).get(name)
+            if spec is None:
+                return f"pnpm-lock.yaml has no specifier for {name}"
+            specs[str(name)] = str(spec)
+        locked[fld] = specs
+    for fld in DEP_FIELDS:
+        want = {k: str(v) for k, v in (pkg.get(fld) or {}).items()}
+        if fld == "dependencies":
+            # pnpm locks an optional dependency under optionalDependencies only
+            want = {k: v for k, v in want.items() if k not in (pkg.get("optionalDependencies") or {})}
+        if want != locked[fld]:
+            names = sorted(set(want) ^ set(locked[fld]) | {k for k in want if locked[fld].get(k, want[k]) != want[k]})
+            return f"pnpm-lock.yaml is out of date for {fld} ({', '.join(names[:3])})"
+    return None
+
+
 MISMATCH_CHECKS: dict[str, Callable[[str, str], str | None]] = {
     "npm": npm_lock_mismatch,
     "yarn-classic": yarn_lock_mismatch,
+    "pnpm": pnpm_lock_mismatch,
 }

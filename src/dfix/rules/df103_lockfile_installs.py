@@ -47,6 +47,17 @@ LOCKED_INSTALLS = (
         blocking_flags=frozenset({"--cwd", "global", "--modules-folder", "--no-lockfile"}),
         add_flag="--frozen-lockfile",
     ),
+    # pnpm rewrites a lockfile written by another pnpm major (format migration) on a plain
+    # install, and --frozen-lockfile then fails or keeps the old file: which happens
+    # depends on the image's pnpm, which dfix cannot know. Opt-in, like npm.
+    LockedInstall(
+        Safety.UNSAFE, "pnpm", "pnpm", frozenset({"install", "i"}), ("pnpm-lock.yaml",),
+        exact_flags=frozenset({"--frozen-lockfile", "--frozen-lockfile=true"}),
+        blocking_flags=frozenset({"-g", "--global", "--dir", "-C", "--filter", "-F", "--recursive", "-r",
+                                  "--no-lockfile", "--lockfile-only", "--fix-lockfile", "--no-frozen-lockfile",
+                                  "--frozen-lockfile=false", "--prefer-frozen-lockfile", "--workspace-root", "-w"}),
+        add_flag="--frozen-lockfile",
+    ),
 )
 
 
@@ -55,7 +66,7 @@ class LockfileInstalls(Rule):
 
     ## What it does
     Turns `npm install` into `npm ci`, and adds `--frozen-lockfile` to `yarn install`
-    (yarn 1), when the lockfile is in the build context, has been copied into the
+    (yarn 1) and `pnpm install`, when the lockfile is in the build context, has been copied into the
     install's directory before the RUN, and records exactly the dependencies
     package.json declares.
 
@@ -83,6 +94,11 @@ class LockfileInstalls(Rule):
     dfix makes and still be rejected (measured: npm 11's lockfile, npm 10's `npm ci`,
     "Missing: gcp-metadata@5.3.0 from lock file"). The yarn 1 fix is safe: its frozen check
     is whether every `name@range` is locked, which dfix verifies the same way.
+    `pnpm install --frozen-lockfile` is unsafe too: a lockfile from another pnpm major
+    is migrated by a plain install and may be refused by a frozen one, and the image's
+    pnpm version is not knowable from the Dockerfile; dfix checks the root importer's
+    specifiers against package.json (pnpm's own first check) and gives up on overrides,
+    patches and workspaces.
     Both need the lockfile and package.json readable from the context and in
     agreement (for npm, lockfile v2/v3 root entry equal to package.json's dependency maps; for
     yarn 1, every `name@range` locked). Otherwise the fix is skipped with the reason:
