@@ -124,7 +124,7 @@ def _apply(ins: Instruction, st: State, globals_: Mapping[str, str | None]) -> S
 
 
 def stage_states(df: Dockerfile) -> dict[int, State]:
-    """The state *before* each instruction, keyed by id(instruction)."""
+    """The state *before* each instruction, keyed by id(instruction); id(stage) gives the state after it."""
     globals_ = global_arg_values(df)
     out: dict[int, State] = {}
     finals: dict[str, State] = {}
@@ -136,6 +136,7 @@ def stage_states(df: Dockerfile) -> dict[int, State]:
         for ins in stage.instructions[1:]:
             out[id(ins)] = st
             st = _apply(ins, st, globals_)
+        out[id(stage)] = st  # after the stage's last instruction
         finals[str(stage.index)] = st
         if stage.name:
             finals[stage.name.lower()] = st

@@ -18,6 +18,7 @@ from types import ModuleType
 from ..context import BuildContext
 from ..dockerfile import Dockerfile, Instruction, Stage
 from ..dockerfile.expand import expand
+from ..dockerfile.state import State, global_arg_values
 from ..shell import Command, ShellScript, parse_shell
 
 from . import go, java, node, python
@@ -37,7 +38,6 @@ IMAGE_WORDS = {
     "liberica": "java", "ibmjava": "java", "java": "java",
 }
 # ENV the official images set that moves a cache directory.
-IMAGE_ENV = {"golang": {"GOPATH": "/go"}}
 # `<pm> config set <key> <dir>` writes ~/.npmrc / ~/.yarnrc; later RUNs see it like this env var.
 CONFIG_SETTERS = {
     ("npm", "cache"): "NPM_CONFIG_CACHE",
@@ -60,19 +60,34 @@ class Call:
 
 @dataclass
 class StageState:
-    env: dict[str, str | None] = field(default_factory=dict)
-    user: str | None = None
-    workdir: str = "/"
+    """What detection tracks beyond the build state (USER, WORKDIR, ENV come from Dockerfile.states)."""
+
     ecosystems: set[str] = field(default_factory=set)
     copies_context: bool = False  # this stage (not its parent) COPYs or ADDs from the build context
     shell: str = "sh"  # program of the SHELL instruction in force; RUNs under PowerShell are not parsed
     # (container dir, context dir), most recent last
     mappings: list[tuple[str, str]] = field(default_factory=list)
+    # `npm config set cache DIR` and the like: later RUNs see these as if set in the environment
+    config_env: dict[str, str] = field(default_factory=dict)
+    build: State | None = None  # the build state before the instruction being looked at
+
+    @property
+    def env(self) -> dict[str, str | None]:
+        env = dict(self.build.env) if self.build is not None else {}
+        env.update(self.config_env)
+        return env
+
+    @property
+    def user(self) -> str | None:
+        return self.build.user if self.build is not None else None
+
+    @property
+    def workdir(self) -> str | None:
+        return self.build.workdir if self.build is not None else None
 
     def copy(self) -> StageState:
-        return StageState(
-            dict(self.env), self.user, self.workdir, set(self.ecosystems), False, self.shell, list(self.mappings)
-        )
+        return StageState(set(self.ecosystems), False, self.shell, list(self.mappings), dict(self.config_env),
+                          self.build)
 
 
 @dataclass
@@ -108,20 +123,20 @@ def image_name(image: str) -> str:
 
 
 def attribute(df: Dockerfile, ctx: BuildContext, dockerfile_dir: str = ".") -> list[StageReport]:
-    global_args = _global_args(df)
     states: dict[str, StageState] = {}
     reports: list[StageReport] = []
+    global_args = global_arg_values(df)
     for stage in df.stages:
         base = expand(stage.base, global_args) or stage.base
         parent = states.get(base.lower())
         state = parent.copy() if parent else StageState()
+        state.build = df.states[id(stage.from_instruction)]
         if parent is None:
             ecosystem = image_ecosystem(base)
             if ecosystem:
                 state.ecosystems.add(ecosystem)
-            state.env.update(IMAGE_ENV.get(image_name(base), {}))
         report = StageReport(stage.index, stage.name, stage.base)
-        calls = _walk(stage, state, global_args, report, set(states))
+        calls = _walk(df, stage, state, report, set(states))
         report.stacks = _stacks(ctx, state, calls, dockerfile_dir, image_only=parent is None or state.copies_context)
         reports.append(report)
         if stage.name:
@@ -130,35 +145,12 @@ def attribute(df: Dockerfile, ctx: BuildContext, dockerfile_dir: str = ".") -> l
     return reports
 
 
-def _global_args(df: Dockerfile) -> dict[str, str | None]:
-    args: dict[str, str | None] = {}
-    for ins in df.global_args:
-        for word in ins.values:
-            key, sep, value = word.partition("=")
-            args[key] = (expand(value, args) if sep else None)
-    return args
-
-
-def _walk(
-    stage: Stage, state: StageState, global_args: dict[str, str | None], report: StageReport, stages: set[str]
-) -> list[Call]:
+def _walk(df: Dockerfile, stage: Stage, state: StageState, report: StageReport, stages: set[str]) -> list[Call]:
     calls: list[Call] = []
     for ins in stage.instructions[1:]:
+        state.build = df.states[id(ins)]
         keyword = ins.keyword
-        if keyword == "ENV":
-            values = ins.values
-            for key, value in zip(values[::2], values[1::2]):
-                state.env[key] = expand(value, state.env)
-        elif keyword == "ARG":
-            for word in ins.values:
-                key, sep, value = word.partition("=")
-                state.env[key] = expand(value, state.env) if sep else global_args.get(key)
-        elif keyword == "USER":
-            state.user = expand(ins.args, state.env) or ins.args
-        elif keyword == "WORKDIR":
-            target = expand(ins.args, state.env)
-            state.workdir = posixpath.normpath(posixpath.join(state.workdir, target)) if target else state.workdir
-        elif keyword in ("COPY", "ADD") and ins.flag("from") is None and not ins.heredocs:
+        if keyword in ("COPY", "ADD") and ins.flag("from") is None and not ins.heredocs:
             _record_copy(ins, state)
             state.copies_context = True
         elif keyword in ("COPY", "ADD") and ins.flag("from") is not None:
@@ -170,6 +162,7 @@ def _walk(
             state.shell = posixpath.basename(ins.json_args[0].replace("\\", "/")).lower()
         elif keyword == "RUN" and (state.shell in SHELLS or ins.json_args is not None):
             calls += _run_calls(ins, state, report)
+    state.build = df.states[id(stage)]
     return calls
 
 
@@ -179,7 +172,9 @@ def _record_copy(ins: Instruction, state: StageState) -> None:
         return
     *sources, dest = values
     sources = [s for s in sources if "://" not in s and not s.startswith("git@")]
-    dest_abs = posixpath.normpath(posixpath.join(state.workdir, dest))
+    if state.workdir is None and not dest.startswith("/"):
+        return  # relative to a working directory dfix cannot know
+    dest_abs = posixpath.normpath(posixpath.join(state.workdir or "/", dest))
     dest_is_dir = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
     for source in sources:
         src = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
@@ -233,9 +228,9 @@ def _record_bind_mount(spec: str, state: StageState) -> None:
         return
     target = options.get("target") or options.get("dst") or options.get("destination")
     source = options.get("source") or options.get("src") or "."
-    if not target:
+    if not target or (state.workdir is None and not target.startswith("/")):
         return
-    target_abs = posixpath.normpath(posixpath.join(state.workdir, target))
+    target_abs = posixpath.normpath(posixpath.join(state.workdir or "/", target))
     if "." in posixpath.basename(source):
         state.mappings.append((posixpath.dirname(target_abs), posixpath.dirname(source) or "."))
     else:
@@ -247,15 +242,17 @@ def _record_config_setter(command: Command, state: StageState) -> None:
     if len(argv) >= 5 and argv[1:3] == ["config", "set"]:
         var = CONFIG_SETTERS.get((command.program or "", argv[3]))
         if var:
-            state.env[var] = argv[4]
+            state.config_env[var] = argv[4]
 
 
 def _container_dir(state: StageState, command: Command, invocation: Invocation) -> str | None:
     directory = state.workdir
     for step in (command.cwd, invocation.project_dir):
+        if directory is None and step and step.startswith("/"):
+            directory = "/"
         if not step:
             continue
-        if step.startswith(("$", "~")):
+        if step.startswith(("$", "~")) or directory is None:
             return None
         directory = posixpath.normpath(posixpath.join(directory, step))
     return directory
@@ -287,7 +284,7 @@ def _stacks(
             if root is not None:
                 by_root.setdefault(root, []).append(call)
         if ecosystem not in by_ecosystem:
-            root = _project_root(ctx, state, module, state.workdir, dockerfile_dir, [])
+            root = _project_root(ctx, state, module, state.workdir, dockerfile_dir, [])  # None: not mapped
             if root is not None:
                 by_root[root] = []
         for root, root_calls in by_root.items():
