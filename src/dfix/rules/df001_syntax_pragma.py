@@ -9,6 +9,10 @@ from ..dockerfile.parser import parse_directive
 from .base import Finding, Rule, RuleContext, Safety
 
 
+# Builders with their own Dockerfile parser: they read `# syntax=` as a plain comment.
+_PARSES_ITSELF = frozenset({"podman", "kaniko"})
+
+
 class SyntaxPragma(Rule):
     """Add a `# syntax=docker/dockerfile:1` parser directive.
 
@@ -16,7 +20,9 @@ class SyntaxPragma(Rule):
     Adds `# syntax=docker/dockerfile:1` as the first line when the Dockerfile has no
     `syntax` parser directive. The version is configurable (`syntax = "docker/dockerfile:1.7"`
     or `--syntax 1.7`); `syntax = "none"` turns the rule off for builders that cannot
-    pull the frontend image (air-gapped CI, apache/airflow#37716).
+    pull the frontend image (air-gapped CI, apache/airflow#37716). With `builder =
+    "podman"` or `"kaniko"` the rule does nothing: buildah and kaniko parse Dockerfiles
+    themselves and treat the directive as a comment.
 
     ## Why is this bad?
     Without the directive the build runs on whatever Dockerfile frontend the daemon
@@ -50,7 +56,7 @@ class SyntaxPragma(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         ref = ctx.settings.syntax_ref
-        if ref is None:
+        if ref is None or ctx.settings.builder in _PARSES_ITSELF:
             return
         df = ctx.dockerfile
         if df.directive("syntax") is not None:

@@ -68,7 +68,8 @@ class CacheMounts(Rule):
     Safe: the image keeps the same files except the download cache. dfix skips, saying
     why, when it cannot know the cache directory (an unknown base image or user, a
     variable it cannot resolve), when the builder cannot mount (`builder = "kaniko"`),
-    when a `# syntax=` pin predates cache mounts (before 1.2), for heredoc and JSON-form
+    when a `# syntax=` pin predates cache mounts (before 1.2; not with `builder =
+    "podman"`, whose buildah ignores the pin and has its own cache mounts), for heredoc and JSON-form
     RUNs. Go modules, the Maven repository and Gradle's caches are read by later steps,
     so they are mounted only when every RUN of the related stages that uses the tool
     gets the same mount, nothing is copied into or out of them, no RUN reads them
@@ -224,7 +225,8 @@ def _builder_blocks(ctx: RuleContext) -> str | None:
     if ctx.settings.builder == "kaniko":
         return "builder is kaniko, which has no RUN --mount"
     directive = ctx.dockerfile.directive("syntax")
-    if directive is not None:
+    # buildah (podman) ignores the frontend pin and supports cache mounts itself.
+    if directive is not None and ctx.settings.builder != "podman":
         m = _SYNTAX_VERSION.search(directive.value)
         if m and (int(m.group(1)), int(m.group(2) or 99)) < (1, 2) and "experimental" not in directive.value:
             return f"`# syntax={directive.value}` predates cache mounts (1.2); raise the pin first"
