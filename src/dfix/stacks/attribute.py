@@ -10,6 +10,7 @@ for ``frontend``).
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import shlex
 from dataclasses import dataclass, field
@@ -288,7 +289,7 @@ def _stacks(
             if root is not None:
                 by_root[root] = []
         for root, root_calls in by_root.items():
-            stack = module.detect(ctx, root, [c.invocation for c in root_calls])
+            stack = module.detect(ctx, root, [_root_relative(state, c.invocation, root) for c in root_calls])
             if stack is None:
                 continue
             if not root_calls:
@@ -296,6 +297,17 @@ def _stacks(
             _fill_commands(stack, root_calls, state)
             stacks.append(stack)
     return stacks
+
+
+def _root_relative(state: StageState, invocation: Invocation, root: str) -> Invocation:
+    """The invocation with files it names by absolute image path (`-r /srv/app/req.txt`) made
+    relative to the project root, when a COPY put the project's files there."""
+    files = []
+    for name in invocation.files:
+        mapped = context_dir_for(state, posixpath.normpath(name)) if name.startswith("/") else None
+        relative = posixpath.relpath(mapped, root or ".") if mapped is not None else None
+        files.append(relative if relative is not None and not relative.startswith("..") else name)
+    return dataclasses.replace(invocation, files=tuple(files)) if tuple(files) != invocation.files else invocation
 
 
 def _project_root(
