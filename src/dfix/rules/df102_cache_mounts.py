@@ -256,7 +256,8 @@ def _berry_targets(df: Dockerfile, stage: Stage, ins: Instruction, uses: list[_U
             continue
         env = {k: v for k, v in state.env.items() if v is not None}
         env.update(use.command.env)
-        cache = berry_cache(context, env, corepack)
+        via_corepack = bool(use.command.words) and posixpath.basename(use.command.words[0].value) == "corepack"
+        cache = berry_cache(context, env, corepack or via_corepack)
         if cache.reason:
             return cache.reason
         target = cache.target(home_for(state.user, state.home or env.get("HOME")))
