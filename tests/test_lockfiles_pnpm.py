@@ -50,3 +50,9 @@ def test_workspaces_overrides_and_bad_yaml_are_not_verified():
     assert "workspace" in pnpm_lock_mismatch(PKG, workspace)
     assert "overrides" in pnpm_lock_mismatch(PKG, V6 + "overrides:\n  foo: 1.0.0\n")
     assert "cannot be parsed" in pnpm_lock_mismatch(PKG, "dependencies: [unclosed\n")
+
+
+def test_package_maps_are_not_needed_but_later_overrides_still_count():
+    big = V6 + "\npackages:\n\n  /express@4.21.1:\n    resolution: {integrity: sha512-x}\n    dev: false\n"
+    assert pnpm_lock_mismatch(PKG, big) is None
+    assert "overrides" in pnpm_lock_mismatch(PKG, big + "\noverrides:\n  foo: 1.0.0\n")

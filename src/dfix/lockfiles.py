@@ -7,10 +7,15 @@ check here says the lockfile already records exactly what package.json asks for.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Callable
 
 import yaml
+
+# libyaml's parser when PyYAML was built with it: a monorepo's pnpm-lock.yaml takes
+# seconds with the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 
@@ -80,6 +85,22 @@ def yarn_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
     return None
 
 
+def _before_packages(text: str) -> str:
+    """The lockfile up to its top-level `packages:`/`snapshots:` maps, which the check never reads.
+
+    In a YAML block mapping a top-level key starts at column 0 and everything nested is
+    indented, so the lines before such a key form a complete document on their own; the
+    package maps are most of a large lockfile's bytes.
+    """
+    cut = len(text)
+    for key in ("\npackages:", "\nsnapshots:"):
+        at = text.find(key)
+        if at != -1:
+            cut = min(cut, at + 1)
+    return text[:cut]
+
+
+@functools.lru_cache(maxsize=8)  # the engine re-checks each pass: parse each lockfile once
 def pnpm_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
     """None when pnpm-lock.yaml's root importer records package.json's specifiers exactly, else why not.
 
@@ -91,15 +112,15 @@ def pnpm_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
     """
     try:
         pkg = json.loads(package_json_text)
-        lock = yaml.safe_load(lock_text)
+        lock = yaml.load(_before_packages(lock_text), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (ValueError, yaml.YAMLError):
         return "package.json or pnpm-lock.yaml cannot be parsed"
     if not isinstance(pkg, dict) or not isinstance(lock, dict):
         return "package.json or pnpm-lock.yaml is not a mapping"
     if pkg.get("workspaces") or pkg.get("pnpm") or pkg.get("resolutions"):
         return "package.json configures workspaces, overrides or patches, which dfix does not verify"
-    if any(key in lock for key in ("overrides", "patchedDependencies", "packageExtensionsChecksum",
-                                   "pnpmfileChecksum")):
+    if any(key in lock or f"\n{key}:" in lock_text for key in ("overrides", "patchedDependencies",
+                                                               "packageExtensionsChecksum", "pnpmfileChecksum")):
         return "pnpm-lock.yaml records overrides, patches or a pnpmfile, which dfix does not verify"
     importers = lock.get("importers")
     if isinstance(importers, dict):

@@ -47,7 +47,7 @@ def berry_cache(context, env: dict[str, str], corepack_enabled: bool) -> BerryCa
     settings: dict = {}
     if rcs:
         try:
-            loaded = yaml.safe_load(context.read_text(rcs[0]) or "")
+            loaded = yaml.load(context.read_text(rcs[0]) or "", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as err:
             return BerryCache(None, f"{rcs[0]} is not valid YAML ({err.__class__.__name__})")
         settings = loaded if isinstance(loaded, dict) else {}
