@@ -173,7 +173,7 @@ class CacheMounts(Rule):
                 if targets is None:
                     yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {unknown}")
                     return
-                hazard = _setting_hazard(df, stage, use, env, ctx_context)
+                hazard = _setting_hazard(df, stage, ins, use, env, ctx_context)
                 if hazard:
                     yield self.skip(ins.line, hazard)
                     return
@@ -250,7 +250,7 @@ def _yarn_berry_in(ctx: RuleContext) -> str | None:
 def _berry_targets(df: Dockerfile, stage: Stage, ins: Instruction, uses: list[_Use], context) -> str | None:
     """Set the cache target of each yarn 2+ call, or say why its cache cannot be mounted."""
     state = df.states[id(ins)]
-    corepack = _corepack_enabled_before(df, stage, ins)
+    corepack = _run_before(df, stage, ins, frozenset({"corepack"}), "enable") is not None
     for use in uses:
         if use.recipe.package_manager != "yarn-berry":
             continue
@@ -267,8 +267,9 @@ def _berry_targets(df: Dockerfile, stage: Stage, ins: Instruction, uses: list[_U
     return None
 
 
-def _corepack_enabled_before(df: Dockerfile, stage: Stage, ins: Instruction) -> bool:
-    """Whether a RUN before this one (in this stage or the stages it builds on) ran `corepack enable`."""
+def _run_before(df: Dockerfile, stage: Stage, ins: Instruction, programs: frozenset[str],
+                verb: str) -> Instruction | None:
+    """The first RUN before `ins` (in its stage or the stages it builds on) that runs `<program> <verb>`."""
     for s in df.lineage(stage):
         for other in s.instructions[1:]:
             if s is stage and other.line >= ins.line:
@@ -277,9 +278,9 @@ def _corepack_enabled_before(df: Dockerfile, stage: Stage, ins: Instruction) -> 
             for cmd in run.commands if run else ():
                 program, args = _program_and_args(cmd)
                 operand = first_operand(args, frozenset())
-                if program == "corepack" and operand is not None and operand.value == "enable":
-                    return True
-    return False
+                if program in programs and operand is not None and operand.value == verb:
+                    return other
+    return None
 
 
 def _unknown_user_reason(state: State) -> str:
@@ -446,22 +447,17 @@ def _location_option(recipe: Recipe, words: list[Word]) -> tuple[str, str | None
     return found
 
 
-def _setting_hazard(df: Dockerfile, stage: Stage, use: _Use, env: dict[str, str], context) -> str | None:
+def _setting_hazard(df: Dockerfile, stage: Stage, ins: Instruction, use: _Use, env: dict[str, str],
+                    context) -> str | None:
     """Why settings dfix does not evaluate might move the cache or link the install into it."""
     recipe = use.recipe
     for var in recipe.unsafe_env:
         if env.get(var, "").lower() not in ("", "0", "false", "off", "no"):
             return f"{var} is set: {recipe.package_manager} would link installed files into the cache mount"
-    if recipe.config_verb:
-        for s in df.lineage(stage):
-            for ins in s.instructions[1:]:
-                run = run_script(ins) if ins.keyword == "RUN" else None
-                for cmd in run.commands if run else ():
-                    program, args = _program_and_args(cmd)
-                    if program in recipe.programs and first_operand(args, frozenset()) is not None \
-                            and first_operand(args, frozenset()).value == recipe.config_verb:
-                        return (f"line {ins.line} changes {recipe.package_manager}'s configuration, which may "
-                                "move its cache or link the install into it")
+    configured = _run_before(df, stage, ins, recipe.programs, recipe.config_verb) if recipe.config_verb else None
+    if configured is not None:
+        return (f"line {configured.line} changes {recipe.package_manager}'s configuration, which may "
+                "move its cache or link the install into it")
     if recipe.relocated_by:
         if context is None:
             return f"no build context to check {recipe.package_manager}'s settings files in"
