@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..runs import RunScript, mount_targets, remove_command, run_script
@@ -230,29 +230,6 @@ def _apk_needs_index(c: Command) -> bool:
     return action is not None and action not in _APK_OFFLINE and not _apk_refreshes(c) and action != "update"
 
 
-def _later_apk_reader(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
-    """The first later RUN (this stage or one built on it) whose apk reads the index without fetching it."""
-    started = False
-    for s in [stage] + df.descendants(stage):
-        for later in s.instructions[1:]:
-            if later is ins:
-                started = True
-                continue
-            if s is stage and not started:
-                continue
-            run = run_script(later)
-            if run is None:
-                if later.keyword == "RUN" and "apk" in later.args:
-                    return later  # cannot read it: assume it needs the index
-                continue
-            for c in run.commands:
-                if _apk_action(c) == "update":
-                    break
-                if _apk_needs_index(c):
-                    return later
-    return None
-
-
 def _df102_mounts_apt(ctx: RuleContext, ins: Instruction) -> bool:
     """Whether DF102 is on and will give this RUN apt cache mounts instead."""
     if "DF102" not in ctx.enabled:
@@ -276,9 +253,23 @@ def _next_run(rest: list[Instruction]) -> Instruction | None:
 
 def later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
     """The first later RUN (this stage or a stage built on it) that uses apt without updating first."""
-    stages = [stage] + df.descendants(stage)
+    return _later_index_reader(df, stage, ins, "apt", lambda c: _apt_action(c) == "update", _apt_reads_lists)
+
+
+def _apt_reads_lists(c: Command) -> bool:
+    return _apt_action(c) not in (None, "clean", "autoremove", "purge", "remove")
+
+
+def _later_apk_reader(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
+    """The first later RUN (this stage or one built on it) whose apk reads the index without fetching it."""
+    return _later_index_reader(df, stage, ins, "apk", lambda c: _apk_action(c) == "update", _apk_needs_index)
+
+
+def _later_index_reader(df: Dockerfile, stage: Stage, ins: Instruction, program: str,
+                        refreshes: Callable[[Command], bool], reads: Callable[[Command], bool]) -> Instruction | None:
+    """The first RUN after `ins` (this stage or one built on it) that reads a package index it did not refresh."""
     started = False
-    for s in stages:
+    for s in [stage] + df.descendants(stage):
         for later in s.instructions[1:]:
             if later is ins:
                 started = True
@@ -287,13 +278,12 @@ def later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> 
                 continue
             run = run_script(later)
             if run is None:
-                if later.keyword == "RUN" and "apt" in later.args:
-                    return later  # cannot read it: assume it needs the lists
+                if later.keyword == "RUN" and program in later.args:
+                    return later  # cannot read it: assume it needs the index
                 continue
             for c in run.commands:
-                action = _apt_action(c)
-                if action == "update":
+                if refreshes(c):
                     break
-                if action is not None and action not in ("clean", "autoremove", "purge", "remove"):
+                if reads(c):
                     return later
     return None
