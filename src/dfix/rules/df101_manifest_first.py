@@ -19,7 +19,6 @@ from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.state import State
 from ..runs import RunScript, run_script
 from ..shell import Command
-from ..stacks import python as python_stack
 from ..stacks.attribute import attribute
 from ..stacks.base import InstallCommand, Stack
 from .base import Finding, Fix, Rule, RuleContext, Safety
@@ -162,7 +161,7 @@ class ManifestFirst(Rule):
         if manifest is None:
             return
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
-        entry = _entry_for(files, _named_file(run, ic, cwd) or posixpath.join(cwd, rel))
+        entry = _entry_for(files, _named_file(ic, cwd) or posixpath.join(cwd, rel))
         if entry is None or entry.kind != "dir" or entry.instruction is None:
             return  # the manifest arrives on its own already (or dfix cannot tell how)
         copy = entry.instruction
@@ -322,13 +321,11 @@ def _command_of(run: RunScript, ic: InstallCommand) -> Command | None:
     return None
 
 
-def _named_file(run: RunScript, ic: InstallCommand, cwd: str) -> str | None:
+def _named_file(ic: InstallCommand, cwd: str) -> str | None:
     """Where in the image the first file the install names (`pip install -r X`) is."""
-    cmd = _command_of(run, ic)
-    invocation = python_stack.recognise(cmd) if cmd is not None else None
-    if invocation is None or not invocation.files or "$" in invocation.files[0]:
+    if not ic.files or "$" in ic.files[0]:
         return None
-    return posixpath.normpath(posixpath.join(cwd, invocation.files[0]))
+    return posixpath.normpath(posixpath.join(cwd, ic.files[0]))
 
 
 def _scripts_ignored(run: RunScript, ic: InstallCommand) -> bool:

@@ -332,7 +332,7 @@ def _fill_commands(stack: Stack, calls: list[Call], state: StageState) -> None:
         command = call.invocation.command
         record = InstallCommand(call.instruction.line, call.script.source(command),
                                 call.invocation.package_manager or stack.package_manager, call.invocation.kind,
-                                call.container_dir)
+                                call.container_dir, call.invocation.files)
         stack.install_commands.append(record)
         stack.build_outputs += [o for o in call.invocation.outputs if o not in stack.build_outputs]
     installs = [c for c in calls if c.invocation.kind in INSTALL_KINDS] or calls

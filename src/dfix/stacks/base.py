@@ -18,6 +18,7 @@ class InstallCommand:
     package_manager: str
     kind: str  # "install" (dependencies), "project" (installs the project itself), "build"
     cwd: str | None = None  # container directory it runs in, when known
+    files: tuple[str, ...] = ()  # files it names (`-r requirements.txt`), as written: relative to cwd or absolute
 
 
 @dataclass
