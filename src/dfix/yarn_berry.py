@@ -41,16 +41,14 @@ class BerryCache:
 
 def berry_cache(context, env: dict[str, str], corepack_enabled: bool) -> BerryCache:
     """The cache a berry `yarn install` uses in this context, with the run's environment."""
-    rcs = [p for p in context.files if posixpath.basename(p) == ".yarnrc.yml"]
+    key = ("yarnrc",)
+    if key not in context.memo:
+        context.memo[key] = _read_rc(context)
+    rcs, settings, error = context.memo[key]
     if len(rcs) > 1:
         return BerryCache(None, f"the context holds {len(rcs)} .yarnrc.yml files; dfix does not tell which applies")
-    settings: dict = {}
-    if rcs:
-        try:
-            loaded = yaml.load(context.read_text(rcs[0]) or "", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as err:
-            return BerryCache(None, f"{rcs[0]} is not valid YAML ({err.__class__.__name__})")
-        settings = loaded if isinstance(loaded, dict) else {}
+    if error:
+        return BerryCache(None, error)
 
     def setting(name: str, var: str):
         return env[var] if var in env else settings.get(name)
@@ -79,6 +77,18 @@ def berry_cache(context, env: dict[str, str], corepack_enabled: bool) -> BerryCa
     if folder is not None and (not isinstance(folder, str) or not folder.startswith("/") or "$" in folder):
         return BerryCache(None, f"globalFolder {folder!r} is not an absolute path dfix can resolve")
     return BerryCache(folder.rstrip("/") if folder else None)
+
+
+def _read_rc(context) -> tuple[list[str], dict, str | None]:
+    """The context's .yarnrc.yml paths, the settings of the only one, and a parse error if any."""
+    rcs = [p for p in context.files if posixpath.basename(p) == ".yarnrc.yml"]
+    if len(rcs) != 1:
+        return rcs, {}, None
+    try:
+        loaded = yaml.load(context.read_text(rcs[0]) or "", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as err:
+        return rcs, {}, f"{rcs[0]} is not valid YAML ({err.__class__.__name__})"
+    return rcs, loaded if isinstance(loaded, dict) else {}, None
 
 
 def _flag(value) -> bool | None:

@@ -461,14 +461,28 @@ def _setting_hazard(df: Dockerfile, stage: Stage, ins: Instruction, use: _Use, e
     if recipe.relocated_by:
         if context is None:
             return f"no build context to check {recipe.package_manager}'s settings files in"
-        # A mention is enough to leave the RUN alone: over-cautious by design, dfix does not
-        # evaluate settings (profiles, property interpolation) to know where the cache ends up.
-        for path in context.files:
-            name = posixpath.basename(path)
-            for file_name, setting in recipe.relocated_by:
-                if name == file_name and setting in (context.read_text(path) or ""):
-                    return (f"{path} mentions {setting}, which may move the {recipe.package_manager} cache or change "
-                            "how it is used; dfix does not evaluate settings files, so it leaves this RUN alone")
+        key = ("settings mentions", recipe.relocated_by)
+        if key not in context.memo:
+            context.memo[key] = _settings_mention(context, recipe.relocated_by)
+        found = context.memo[key]
+        if found:
+            path, setting = found
+            return (f"{path} mentions {setting}, which may move the {recipe.package_manager} cache or change "
+                    "how it is used; dfix does not evaluate settings files, so it leaves this RUN alone")
+    return None
+
+
+def _settings_mention(context, relocated_by: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    """The first settings file in the context that mentions a setting which may move the cache.
+
+    A mention is enough to leave the RUN alone: over-cautious by design, dfix does not
+    evaluate settings (profiles, property interpolation) to know where the cache ends up.
+    """
+    for path in context.files:
+        name = posixpath.basename(path)
+        for file_name, setting in relocated_by:
+            if name == file_name and setting in (context.read_text(path) or ""):
+                return path, setting
     return None
 
 
