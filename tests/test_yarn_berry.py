@@ -52,3 +52,9 @@ def test_invalid_yaml_and_relative_global_folder_are_reasons(tmp_path):
     rel = context(tmp_path / "r", {"package.json": YARN4,
                                     ".yarnrc.yml": "nodeLinker: node-modules\nglobalFolder: ./g\n"})
     assert "not an absolute path" in berry_cache(rel, {}, True).reason
+
+
+def test_unknown_home_gives_no_target_unless_the_global_folder_is_set(tmp_path):
+    ctx = context(tmp_path, {"package.json": YARN4, ".yarnrc.yml": "nodeLinker: node-modules\n"})
+    assert berry_cache(ctx, {}, True).target(None) is None
+    assert berry_cache(ctx, {"YARN_GLOBAL_FOLDER": "/g"}, True).target(None) == "/g/cache"

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from .stacks.base import cache_dirs_for
+
 _RELEASE = re.compile(r"yarn-(\d+)\.\d+\.\d+")
 _SAFE_NM_MODES = frozenset({"classic", "hardlinks-local"})
 
@@ -35,8 +37,9 @@ class BerryCache:
     reason: str | None = None  # set when the cache must not (or cannot) be mounted
 
     def target(self, home: str | None) -> str | None:
-        folder = self.global_folder or (posixpath.join(home, ".yarn/berry") if home else None)
-        return None if folder is None else posixpath.join(folder, "cache")
+        if self.global_folder:
+            return cache_dirs_for("yarn-berry", {"YARN_GLOBAL_FOLDER": self.global_folder}, None, home)[0].path
+        return None if home is None else cache_dirs_for("yarn-berry", {}, None, home)[0].path
 
 
 def berry_cache(context, env: dict[str, str], corepack_enabled: bool) -> BerryCache:

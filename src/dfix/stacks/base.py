@@ -88,7 +88,9 @@ CACHE_SPECS: dict[str, tuple[CacheSpec, ...]] = {
         CacheSpec(("YARN_CACHE_FOLDER",), "yarn", base="xdg_cache", root_default="/usr/local/share/.cache/yarn"),
     ),
     # Only with enableGlobalCache (Yarn 4's default); Yarn 2/3 cache inside the project (.yarn/cache).
-    "yarn-berry": (CacheSpec(("YARN_CACHE_FOLDER", "YARN_GLOBAL_FOLDER"), ".yarn/berry/cache"),),
+    # The global cache is <globalFolder>/cache; YARN_CACHE_FOLDER is the project cache, which
+    # the global cache replaces (see yarn_berry for when that holds).
+    "yarn-berry": (CacheSpec((), ".yarn/berry/cache"),),
     "pnpm": (
         CacheSpec(("npm_config_store_dir", "NPM_CONFIG_STORE_DIR"), "pnpm/store", base="xdg_data"),
     ),
@@ -153,6 +155,8 @@ def _resolve(
             return CacheDir(env[var].rstrip("/"), f"env {var}")
     if package_manager == "pnpm" and env.get("PNPM_HOME"):
         return CacheDir(env["PNPM_HOME"].rstrip("/") + "/store", "env PNPM_HOME")
+    if package_manager == "yarn-berry" and env.get("YARN_GLOBAL_FOLDER"):
+        return CacheDir(env["YARN_GLOBAL_FOLDER"].rstrip("/") + "/cache", "env YARN_GLOBAL_FOLDER")
     if package_manager == "go" and spec.default == "go/pkg/mod" and env.get("GOPATH"):
         gopath = env["GOPATH"].split(":", 1)[0].rstrip("/")
         return CacheDir(gopath + "/pkg/mod", "env GOPATH")
