@@ -36,8 +36,12 @@ class Recipe:
     # Arguments inserted after the program for these verbs, so the tool keeps what it downloads.
     keep_args: str | None = None
     keep_verbs: frozenset[str | None] = frozenset()
-    # Build tools take goals/tasks, not a subcommand: every call may download.
+    # Build tools take goals/tasks, not a subcommand: every call may download, except
+    # one that only asks for the version or help (a mount there would only add its
+    # empty parent directories to the image).
     any_verb: bool = False
+    # (Maven's -V shows the version and goes on building: not inert.)
+    inert_args: frozenset[str] = frozenset({"-v", "--version", "-h", "--help", "-?"})
     # Command-line options that move the cache: `-Dmaven.repo.local=DIR`, `-g DIR`.
     location_options: tuple[str, ...] = ()
     # Options that make the tool work only from what is already cached (`mvn -o`).

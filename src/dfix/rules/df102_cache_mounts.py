@@ -76,7 +76,10 @@ class CacheMounts(Rule):
     directly, the image does not run the tool at start-up, and no call works offline
     (`mvn -o`, `gradle --offline`) or stores the project's own artifacts there
     (`mvn install` followed by another build): a builder that restores layers from a
-    registry cache does not restore mounts, so those calls would find nothing. Maven
+    registry cache does not restore mounts, so those calls would find nothing. Nor are
+    they mounted where system packages install files (`/usr`, `/opt`, `/var/lib`, ...:
+    `-Dmaven.repo.local=/usr/share/maven-repo` holds what `apt-get install` put there),
+    or on a call that only prints the version or help (`mvn -v`). Maven
     and Gradle are skipped when a `settings.xml`, `.mvn/maven.config` or
     `gradle.properties` in the context may move the cache; pdm when its settings may
     link the install into the cache (`install.cache`).
@@ -313,6 +316,8 @@ def _uses(run: RunScript) -> list[_Use]:
         verb = verb_word.value if verb_word else None
         for recipe in recipes_for(program, verb):
             if recipe.any_verb:
+                if not args or any(w.value in recipe.inert_args for w in args):
+                    continue  # `mvn -v` prints the version and exits: nothing is downloaded
                 out.append(_Use(cmd, recipe, None, None, args))
             else:
                 out.append(_Use(cmd, recipe, verb, verb_word, args))
@@ -494,6 +499,11 @@ def _targets_at(use_recipe: Recipe, state: State, command_env: dict[str, str], w
     return _cache_targets(use_recipe, state, env, words)[0]
 
 
+# Directories the OS package manager fills: a cache kept there may already hold files
+# from earlier layers (apt-get install libmaven-*-java fills /usr/share/maven-repo).
+_PACKAGE_DIRS = ("/usr", "/etc", "/var/lib", "/opt", "/lib", "/bin", "/sbin")
+
+
 def _names_cache(text: str, target: str) -> bool:
     """Whether a RUN's text names the cache directory (by its last two components: `.m2/repository`)."""
     tail = "/".join(target.rstrip("/").split("/")[-2:])
@@ -509,6 +519,10 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
     mount, and nothing may have been copied there.
     """
     recipe = use.recipe
+    system = next((t for t in targets if any(_within(t, p) for p in _PACKAGE_DIRS)), None)
+    if system is not None:
+        return (f"the {recipe.package_manager} cache is at {system}, where system packages install files "
+                "(Debian's maven-repo, for one) that a mount would hide")
     related = df.lineage(stage) + df.descendants(stage)
     tool_runs = 0
     storing: tuple[int, str] | None = None
