@@ -1,0 +1,1 @@
+"""A tiny URL shortener used as a dfix end-to-end sample."""
