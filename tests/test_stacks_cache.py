@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dfix.stacks.base import cache_dirs_for
+from dfix.managers import cache_dirs_for
 
 
 def paths(pm, env=None, user=None, home=None):

@@ -8,6 +8,7 @@ from stack_fixtures import context
 
 from dfix.shell import parse_shell
 from dfix.stacks import go
+from dfix.stacks.base import HazardKind
 
 GO_MOD = """module example.com/app
 
@@ -33,8 +34,8 @@ def test_local_replace_inputs_and_outside_context_hazard(tmp_path: Path):
                              "lib/lib.go": ""})
     stack = go.detect(ctx, ".", [])
     assert stack.install_inputs == ["go.mod", "go.sum", "lib/go.mod"]
-    assert any("outside the build context" in h for h in stack.hazards)
-    assert any("./lib" in h for h in stack.hazards)
+    assert any(h.kind is HazardKind.OUTSIDE_CONTEXT and "outside the build context" in h.message for h in stack.hazards)
+    assert any(h.kind is HazardKind.GO_LOCAL_REPLACE and h.path == "lib/" for h in stack.hazards)
 
 
 def test_vendor_directory_is_an_input(tmp_path: Path):
@@ -61,7 +62,7 @@ def test_recognise_go_commands():
         inv = go.recognise(parse_shell(text).commands[0])
         return (inv.kind, inv.outputs) if inv else None
 
-    assert kind("go mod download -x") == ("install", ())
+    assert kind("go mod download -x") == ("fetch", ())
     assert kind("CGO_ENABLED=0 go build -ldflags='-s -w' -o /bin/app ./cmd/app") == ("build", ("/bin/app",))
     assert kind("go install ./cmd/...") == ("build", ())
     assert kind("go install github.com/x/tool@v1.2.3") is None

@@ -8,6 +8,7 @@ from stack_fixtures import context
 
 from dfix.shell import parse_shell
 from dfix.stacks import java
+from dfix.stacks.base import HazardKind
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modules>
@@ -26,7 +27,7 @@ def test_maven_modules_recursive_and_wrapper(tmp_path: Path):
     stack = java.detect(ctx, ".", [])
     assert stack.package_manager == "maven"
     assert stack.manifests == ["pom.xml", "core/pom.xml", "core/sub/pom.xml"]
-    assert any("web/pom.xml" in h for h in stack.hazards)  # listed but absent
+    assert any(h.kind is HazardKind.MISSING_INPUT and h.path == "web/pom.xml" for h in stack.hazards)  # listed but absent
     assert {"mvnw", ".mvn/jvm.config", ".mvn/wrapper/maven-wrapper.properties"} <= set(stack.install_inputs)
     assert stack.build_outputs == ["target/*.jar"]
 
@@ -50,8 +51,8 @@ def test_gradle_settings_includes_wrapper_and_build_src(tmp_path: Path):
     assert stack.manifests == ["settings.gradle", "build.gradle", "app/build.gradle.kts", "lib/core/build.gradle"]
     assert {"gradlew", "gradle/wrapper/gradle-wrapper.properties", "gradle/wrapper/gradle-wrapper.jar",
             "gradle/libs.versions.toml", "gradle.properties", "buildSrc/", "build-logic/"} <= set(stack.install_inputs)
-    assert any("buildSrc" in h for h in stack.hazards)
-    assert any("includeBuild build-logic" in h for h in stack.hazards)
+    assert any(h.kind is HazardKind.INCLUDED_BUILD and h.path == "buildSrc/" for h in stack.hazards)
+    assert any(h.kind is HazardKind.INCLUDED_BUILD and "includeBuild build-logic" in h.message for h in stack.hazards)
 
 
 def test_gradle_includes_parser():
@@ -71,8 +72,8 @@ def test_recognise_java_commands():
         inv = java.recognise(parse_shell(text).commands[0])
         return (inv.package_manager, inv.kind, inv.project_dir) if inv else None
 
-    assert kind("mvn -B dependency:go-offline") == ("maven", "install", None)
+    assert kind("mvn -B dependency:go-offline") == ("maven", "fetch", None)
     assert kind("./mvnw -f app/pom.xml package -DskipTests") == ("maven", "build", "app")
-    assert kind("gradle dependencies --no-daemon") == ("gradle", "install", None)
+    assert kind("gradle dependencies --no-daemon") == ("gradle", "fetch", None)
     assert kind("./gradlew -p svc bootJar") == ("gradle", "build", "svc")
     assert kind("java -jar app.jar") is None

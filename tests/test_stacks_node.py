@@ -8,6 +8,7 @@ from stack_fixtures import context
 
 from dfix.shell import parse_shell
 from dfix.stacks import node
+from dfix.stacks.base import HazardKind
 
 
 def detect(ctx, root=".", run: str | None = None):
@@ -88,7 +89,7 @@ def test_postinstall_script_referencing_a_file_is_a_hazard_and_an_input(tmp_path
     stack = detect(ctx)
     assert "scripts/build.js" in stack.install_inputs
     assert "patches/" in stack.install_inputs
-    assert any("postinstall" in h and "scripts/build.js" in h for h in stack.hazards)
+    assert any(h.kind is HazardKind.LIFECYCLE_SCRIPT and "scripts/build.js" in h.message for h in stack.hazards)
     assert stack.build_outputs == ["dist/"]
 
 
@@ -99,7 +100,7 @@ def test_lifecycle_scripts_of_workspace_members_are_checked(tmp_path: Path):
     })
     stack = detect(ctx)
     assert "pkg/a/gen.mjs" in stack.install_inputs
-    assert any("pkg/a/package.json" in h for h in stack.hazards)
+    assert any("pkg/a/package.json" in h.message for h in stack.hazards)
 
 
 def test_file_and_link_dependencies_become_inputs(tmp_path: Path):
@@ -109,7 +110,7 @@ def test_file_and_link_dependencies_become_inputs(tmp_path: Path):
     })
     stack = detect(ctx, "app")
     assert "lib/" in stack.install_inputs
-    assert any("../nowhere" in h for h in stack.hazards)
+    assert any(h.kind is HazardKind.MISSING_INPUT and "../nowhere" in h.message for h in stack.hazards)
 
 
 def test_recognise_install_commands():
@@ -127,7 +128,7 @@ def test_recognise_install_commands():
     assert kind("yarn global add serve") is None
     assert kind("pnpm -C web install") == ("pnpm", "install", "web")
     assert kind("pnpm fetch --prod") == ("pnpm", "fetch", None)
-    assert kind("pnpm dlx turbo prune") is None
+    assert kind("pnpm dlx turbo prune") == ("pnpm", "build", None)  # runs a package: may read anything
     assert kind("bun install --frozen-lockfile") == ("bun", "install", None)
     assert kind("npm run build") == ("npm", "build", None)
 

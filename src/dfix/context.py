@@ -279,7 +279,6 @@ class BuildContext:
         self.dirs = sorted(dirs)
         self._dir_set = frozenset(dirs)
         self._texts: dict[str, str | None] = {}
-        self.memo: dict[object, object] = {}  # analyses of this context, keyed by their inputs
 
     # construction -----------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .dockerfile import Dockerfile, Instruction, Stage
 from .dockerfile.expand import expand
-from .dockerfile.state import State
+from .buildstate import State
 
 if TYPE_CHECKING:
     from .context import BuildContext

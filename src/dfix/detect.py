@@ -47,7 +47,7 @@ def detect_dockerfile(dockerfile_path: Path, context_dir: Path, files: list[str]
         return result
     ctx, dockerfile_dir = load_context(dockerfile_path, context_dir, files, dockerfile_in_context)
     result["ignore_file"] = ctx.ignored_by
-    result["stages"] = [report.to_dict() for report in attribute(df, ctx, dockerfile_dir)]
+    result["stages"] = [report.to_dict() for report in attribute(df, ctx, None, dockerfile_dir)]
     return result
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from .analysis import Analysis, ContextFacts
 from .config import Settings
 from .dockerfile import Dockerfile, DockerfileError, TextEdit, parse, validate
-from .rules import Fix, Rule, RuleContext, Safety, Skip
+from .fixes import Fix, Safety, Skip
+from .rules import Rule, RuleContext
 
 MAX_PASSES = 16
 UNSAFE_REASON = "unsafe fix: enable with --unsafe-fixes"
@@ -94,7 +96,12 @@ def run(
 ) -> Result:
     """Fix ``text``. ``build_context`` replaces the walk of ``context_dir`` when given."""
     result = Result(original=text, text=text)
-    build_context = _fix_passes(result, rules, settings, path, context_dir, build_context)
+    if build_context is None and context_dir is not None:
+        from .context import BuildContext
+
+        build_context = BuildContext.from_directory(context_dir, path.resolve() if path else None)
+    where = _Where(path, context_dir, build_context, ContextFacts(build_context) if build_context else None)
+    _fix_passes(result, rules, settings, where)
     # A skip that a later pass overcame (DF101 waits for DF103's --frozen-lockfile) is moot.
     result.skipped = [s for s in result.skipped if not s.provisional
                       or result.pass_of_fix.get((s.code, s.line), -1) <= result.pass_of_skip[(s.code, s.line, s.reason)]]
@@ -105,23 +112,43 @@ def run(
         except DockerfileError as exc:
             raise EngineError(f"the fixes produced a Dockerfile that does not parse ({exc})") from None
         again = Result(original=result.text, text=result.text)
-        _fix_passes(again, rules, settings, path, context_dir, build_context)
+        _fix_passes(again, rules, settings, where)
         if again.changed:
             codes = ", ".join(sorted({f.code for f in again.fixes}))
             raise EngineError(f"the fixes are not idempotent: a second run still proposes {codes}")
     return result
 
 
-def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
-                path: Path | None, context_dir: Path | None, build_context: Any = None) -> Any:
-    """Apply fixes to ``result`` until none is left; returns the build context it used."""
+@dataclass(frozen=True)
+class _Where:
+    """The file and context being fixed: the same in every pass."""
+
+    path: Path | None
+    context_dir: Path | None
+    build_context: Any
+    facts: ContextFacts | None
+
+    @property
+    def dockerfile_dir(self) -> str:
+        """The Dockerfile's folder relative to the context ("." when outside it or unknown)."""
+        if self.path is None or self.context_dir is None:
+            return "."
+        try:
+            rel = self.path.resolve().parent.relative_to(self.context_dir.resolve()).as_posix()
+        except ValueError:
+            return "."
+        return rel or "."
+
+
+def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where: _Where) -> None:
+    """Apply fixes to ``result`` until none is left."""
     to_original: list[int] | None = None  # line map from the current text to the original
     seen_skips: set[tuple[str, str]] = set()
     for pass_no in range(MAX_PASSES):
         df = load(result.text)
-        ctx = RuleContext(df, settings, path, context_dir, frozenset(r.code for r in rules))
-        if build_context is not None:
-            ctx.__dict__["build_context"] = build_context  # the context does not change between passes
+        analysis = Analysis(df, where.build_context, where.facts, where.dockerfile_dir)
+        ctx = RuleContext(df, settings, analysis, where.build_context, where.path, where.context_dir,
+                          frozenset(r.code for r in rules))
         candidates: list[Fix] = []
         for rule in rules:
             for finding in rule.check(ctx):
@@ -136,9 +163,8 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings,
                         result.pass_of_skip[(finding.code, line, finding.reason)] = pass_no
                 else:
                     candidates.append(finding)
-        build_context = ctx.__dict__.get("build_context")
         if not candidates:
-            return build_context
+            return
         accepted: list[Fix] = []
         edits: list[TextEdit] = []
         for fix in candidates:

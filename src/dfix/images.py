@@ -52,6 +52,21 @@ KNOWN_IMAGES: dict[str, ImageDefaults] = {
 }
 
 
+ROOT_USERS = frozenset({"root", "0"})
+
+
+def official_home(user: str) -> str | None:
+    """The home of a non-root user an official image defines (``node`` -> /home/node)."""
+    homes = {name: account.home for defaults in KNOWN_IMAGES.values() for name, account in defaults.users.items()
+             if name not in ROOT_USERS}
+    return homes.get(user) or _UNLISTED_IMAGE_HOMES.get(user)
+
+
+# Users of official images dfix leaves unknown on purpose (gradle: /root/.gradle is a
+# symlink into a VOLUME), whose home is still certain.
+_UNLISTED_IMAGE_HOMES = {"gradle": "/home/gradle"}
+
+
 def repository(image: str) -> str:
     """``docker.io/library/node:20-slim@sha256:..`` -> ``node``; a private path stays as it is."""
     name = image.split("@", 1)[0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Callable
 
 import yaml
 
@@ -153,8 +152,53 @@ def pnpm_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
     return None
 
 
-MISMATCH_CHECKS: dict[str, Callable[[str, str], str | None]] = {
-    "npm": npm_lock_mismatch,
-    "yarn-classic": yarn_lock_mismatch,
-    "pnpm": pnpm_lock_mismatch,
-}
+def _without_trailing_commas(text: str) -> str:
+    """bun.lock is JSON with trailing commas: drop each comma that closes nothing but a container."""
+    out: list[str] = []
+    in_string = escaped = False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch == ",":
+            rest = text[i + 1 : i + 1 + 256].lstrip()
+            if rest[:1] in ("}", "]"):
+                continue
+        out.append(ch)
+    return "".join(out)
+
+
+def bun_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
+    """None when bun.lock's root workspace records package.json's dependency maps exactly, else why not.
+
+    bun.lock (bun 1.2+) keeps each workspace's declared dependencies under
+    ``workspaces[""]``; `bun install --frozen-lockfile` refuses to run when they differ
+    from package.json.  Workspaces, overrides and patches are not verified.
+    """
+    try:
+        pkg = json.loads(package_json_text)
+        lock = json.loads(_without_trailing_commas(lock_text))
+    except (ValueError, RecursionError):
+        return "package.json or bun.lock cannot be parsed"
+    if not isinstance(pkg, dict) or not isinstance(lock, dict):
+        return "package.json or bun.lock is not a JSON object"
+    if pkg.get("workspaces") or pkg.get("overrides") or pkg.get("resolutions") or pkg.get("patchedDependencies"):
+        return "package.json configures workspaces, overrides or patches, which dfix does not verify"
+    workspaces = lock.get("workspaces")
+    if not isinstance(workspaces, dict) or set(workspaces) != {""} or not isinstance(workspaces[""], dict):
+        return "bun.lock has no single root workspace entry"
+    root = workspaces[""]
+    for fld in DEP_FIELDS + ("peerDependencies",):
+        want, have = pkg.get(fld) or {}, root.get(fld) or {}
+        if not isinstance(want, dict) or not isinstance(have, dict):
+            return f"{fld} is not a mapping in package.json or bun.lock"
+        if {k: str(v) for k, v in want.items()} != {k: str(v) for k, v in have.items()}:
+            names = sorted(set(want) ^ set(have) | {k for k in want if k in have and want[k] != have[k]})
+            return f"bun.lock is out of date for {fld} ({', '.join(names[:3])})"
+    return None

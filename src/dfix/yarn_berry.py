@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from .stacks.base import cache_dirs_for
+from .managers import cache_dirs_for
+from .managers.node import YARN_BERRY
 
 _RELEASE = re.compile(r"yarn-(\d+)\.\d+\.\d+")
 _SAFE_NM_MODES = frozenset({"classic", "hardlinks-local"})
@@ -38,16 +39,14 @@ class BerryCache:
 
     def target(self, home: str | None) -> str | None:
         if self.global_folder:
-            return cache_dirs_for("yarn-berry", {"YARN_GLOBAL_FOLDER": self.global_folder}, None, home)[0].path
-        return None if home is None else cache_dirs_for("yarn-berry", {}, None, home)[0].path
+            return cache_dirs_for(YARN_BERRY, {"YARN_GLOBAL_FOLDER": self.global_folder}, None, home)[0].path
+        return None if home is None else cache_dirs_for(YARN_BERRY, {}, None, home)[0].path
 
 
-def berry_cache(context, env: dict[str, str], corepack_enabled: bool) -> BerryCache:
-    """The cache a berry `yarn install` uses in this context, with the run's environment."""
-    key = ("yarnrc",)
-    if key not in context.memo:
-        context.memo[key] = _read_rc(context)
-    rcs, settings, error = context.memo[key]
+def berry_cache(context, rc: tuple[list[str], dict, str | None], env: dict[str, str],
+                corepack_enabled: bool) -> BerryCache:
+    """The cache a berry `yarn install` uses in this context (``rc``: read_rc's answer), with the run's env."""
+    rcs, settings, error = rc
     if len(rcs) > 1:
         return BerryCache(None, f"the context holds {len(rcs)} .yarnrc.yml files; dfix does not tell which applies")
     if error:
@@ -82,7 +81,7 @@ def berry_cache(context, env: dict[str, str], corepack_enabled: bool) -> BerryCa
     return BerryCache(folder.rstrip("/") if folder else None)
 
 
-def _read_rc(context) -> tuple[list[str], dict, str | None]:
+def read_rc(context) -> tuple[list[str], dict, str | None]:
     """The context's .yarnrc.yml paths, the settings of the only one, and a parse error if any."""
     rcs = [p for p in context.files if posixpath.basename(p) == ".yarnrc.yml"]
     if len(rcs) != 1:

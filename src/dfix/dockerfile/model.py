@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Union
-
-if TYPE_CHECKING:
-    from .state import State
+from typing import Union
 
 from . import words as _words
 
@@ -351,13 +348,6 @@ class Dockerfile:
     def body_start(self) -> int:
         """Offset after a byte-order mark: where a new first line must go."""
         return 1 if self.bom else 0
-
-    @cached_property
-    def states(self) -> dict[int, "State"]:
-        """The build state before each instruction (keyed by id), computed once per parse."""
-        from .state import stage_states
-
-        return stage_states(self)
 
     def _stage_keys(self, stage: Stage) -> set[str]:
         return {str(stage.index)} | ({stage.name.lower()} if stage.name else set())

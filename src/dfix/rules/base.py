@@ -5,64 +5,31 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
-from enum import Enum
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Union
+from typing import TYPE_CHECKING, Iterable
 
+from ..analysis import Analysis
 from ..dockerfile import Dockerfile, TextEdit
+from ..fixes import Finding, Fix, Safety, Skip
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..context import BuildContext
 
-
-class Safety(str, Enum):
-    SAFE = "safe"
-    UNSAFE = "unsafe"
-
-
-@dataclass(frozen=True)
-class Fix:
-    code: str
-    message: str
-    line: int
-    safety: Safety
-    edits: tuple[TextEdit, ...]
+__all__ = ["Finding", "Fix", "Rule", "RuleContext", "Safety", "Skip"]
 
 
 @dataclass(frozen=True)
-class Skip:
-    """A fix the rule would like to make but cannot show to be safe, and why."""
-
-    code: str
-    line: int
-    reason: str
-    # Another rule's fix may remove the obstacle (DF103 making an install lockfile-exact);
-    # the engine drops the skip if this rule succeeds on that line in a later pass.
-    provisional: bool = False
-
-
-Finding = Union[Fix, Skip]
-
-
-@dataclass
 class RuleContext:
     """Everything a rule may look at. Rules never read files themselves."""
 
     dockerfile: Dockerfile
     settings: "Settings"
+    analysis: Analysis  # facts about this parse, computed once
+    build_context: "BuildContext | None" = None  # the context after .dockerignore; None without one
     path: Path | None = None
     context_dir: Path | None = None
     enabled: frozenset[str] = frozenset()  # codes of the rules running, so rules can leave work to each other
-
-    @cached_property
-    def build_context(self) -> Any:
-        """The build context after .dockerignore (None when there is no context directory)."""
-        if self.context_dir is None:
-            return None
-        from ..context import BuildContext
-
-        return BuildContext.from_directory(self.context_dir, self.path.resolve() if self.path else None)
 
 
 class Rule:

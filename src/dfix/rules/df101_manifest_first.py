@@ -14,37 +14,27 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from ..copies import Entry, image_files_before
+from ..analysis import Analysis
+from ..buildstate import State
+from ..copies import Entry
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..dockerfile.state import State
+from ..managers import Kind, Manager, by_name, recognise
 from ..runs import RunScript, run_script
 from ..shell import Command
-from ..stacks.attribute import attribute
-from ..stacks.base import InstallCommand, Stack
+from ..stacks.base import HazardKind, InstallCommand, Stack
 from .base import Finding, Fix, Rule, RuleContext, Safety
 
 # Instructions that may stay between the manifest COPY and the install: they neither
 # read the copied source nor change where a relative COPY destination points.
 _METADATA = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "CMD",
                        "ENTRYPOINT", "ONBUILD", "MAINTAINER", "SHELL"})
-# Programs a RUN between the copy and the install may run without reading the source.
-_SYSTEM_PROGRAMS = frozenset({"apt-get", "apt", "apk", "yum", "dnf", "microdnf", "useradd", "groupadd",
-                              "adduser", "addgroup", "corepack", "echo", "true", "ln", "update-ca-certificates"})
 # COPY flags carried to the manifest COPY as they are; any other flag makes dfix step back.
 _CARRIED_FLAGS = frozenset({"chown", "chmod", "link"})
-# Commands that may precede the install in the same RUN (they read no project file).
-_PREP = {("npm", "config"), ("yarn", "config"), ("pnpm", "config"), ("corepack", None), ("pip", "install"),
-         ("pip3", "install"), ("npm", "install")}
-# Lifecycle scripts whose work does not depend on the project source.
-_SAFE_SCRIPTS = frozenset({"husky", "husky install", "is-ci || husky install", "npx only-allow pnpm",
-                           "npx only-allow npm", "npx only-allow yarn"})
-_LIFECYCLE = ("preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare")
-# How a project install becomes a dependencies-only install (run before the source arrives).
-_DEPS_ONLY_FLAG = {"poetry": "--no-root", "uv": "--no-install-project", "pdm": "--no-self"}
-# Builds that download as they go get a fetch-only command before the source arrives.
-_DEPS_ONLY_COMMAND = {"go": "go mod download", "maven": "dependency:go-offline"}
-_MAVEN_VALUE_FLAGS = frozenset({"-f", "--file", "-s", "--settings", "-gs", "--global-settings", "-P",
-                                "--activate-profiles", "-T", "--threads", "-pl", "--projects", "-rf"})
+# Hazards a manifest-first reorder handles itself: the local package directory is copied
+# with the manifests; a project install gets a dependencies-only install (or needs none
+# for a virtual project); a local replace's go.mod is among the inputs and the build
+# comes after the source.  Lifecycle scripts are handled when the install ignores them.
+_HANDLED_HAZARDS = frozenset({HazardKind.LOCAL_DEPENDENCY, HazardKind.PROJECT_INSTALL, HazardKind.GO_LOCAL_REPLACE})
 
 
 @dataclass
@@ -119,44 +109,39 @@ class ManifestFirst(Rule):
         if context is None:
             return
         df = ctx.dockerfile
-        dockerfile_dir = _dockerfile_dir(ctx)
-        key = ("attribute", df.text, dockerfile_dir)
-        try:
-            if key not in context.memo:
-                context.memo[key] = attribute(df, context, dockerfile_dir)
-            reports = context.memo[key]
-        except Exception as exc:  # the detector must never take the fixer down with it
-            yield self.skip(1, f"stack detection failed: {exc}")
-            return
-        states = df.states
+        reports = ctx.analysis.stage_reports
         done: set[int] = set()
         for report in reports:
             stage = df.stages[report.index]
             for stack in report.stacks:
                 for ic in stack.install_commands:
-                    if ic.line is None or ic.kind not in ("install", "project") and not _downloading_build(stack, ic):
+                    if ic.line is None or not (Kind(ic.kind).installs_dependencies or _downloading_build(stack, ic)):
                         continue
                     install = _instruction_at(stage, ic.line)
                     if install is None or id(install) in done:
                         continue
                     done.add(id(install))
-                    findings = list(self._one(df, stage, install, stack, ic, states, context))
+                    findings = list(self._one(ctx.analysis, stage, install, stack, ic))
                     yield from findings
                     if any(isinstance(f, Fix) for f in findings):
                         return  # one reorder per pass: positions shift, and the engine runs again
 
-    def _one(self, df: Dockerfile, stage: Stage, install: Instruction, stack: Stack, ic: InstallCommand,
-             states: dict[int, State], context) -> Iterable[Finding]:
+    def _one(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
+             ic: InstallCommand) -> Iterable[Finding]:
+        df, context = analysis.dockerfile, analysis.context
+        manager = by_name(ic.package_manager) or by_name(stack.package_manager)
+        if manager is None:
+            return
         line = install.line
         run = run_script(install)
         if run is None:
             yield self.skip(line, "the install RUN is not plain shell dfix can read (heredoc, JSON form or unparsable)")
             return
-        state = states[id(install)]
+        state = analysis.state(install)
         cwd = ic.cwd or state.workdir
         if cwd is None:
             return
-        files = image_files_before(df, stage, install, states, context)
+        files = analysis.image_files_before(stage, install)
         manifest = stack.manifests[0] if stack.manifests else None
         if manifest is None:
             return
@@ -167,43 +152,42 @@ class ManifestFirst(Rule):
         copy = entry.instruction
         if copy not in stage.instructions:
             return  # copied in a parent stage: reordering across stages is out of scope
-        reason = self._blocked(df, stage, copy, install, run, stack, ic, context, entry)
+        reason = self._blocked(df, stage, copy, install, run, stack, ic, context, entry, manager)
         if reason:
             yield self.skip(line, reason)
             return
-        if stack.package_manager == "gradle" and ic.kind == "build":
-            return  # build.gradle is a program: what it reads cannot be shown statically
+        if ic.kind == Kind.BUILD and manager.deps_only is None:
+            return  # a build with no dependencies-only form (build.gradle is a program)
         extra: list[str] = []
-        mode = "pre" if ic.kind in ("project", "build") and not _virtual_project(context, stack) else "move"
+        mode = "pre" if ic.kind in (Kind.PROJECT, Kind.BUILD) and not _virtual_project(context, stack, manager) \
+            else "move"
         if mode == "pre":
-            marker = _deps_only_marker(run, ic, stack)
+            marker = _deps_only_marker(manager)
             if marker is None:
                 yield self.skip(line, f"`{ic.command}` installs the project itself and has no dependencies-only form dfix knows")
                 return
             if _preinstalled(stage, copy, marker):
                 return  # a dependencies-only install already runs before the source arrives
-            if stack.ecosystem == "go":
-                why = _go_needs_no_download(stack, context, state, cwd, entry)
-                if why is not None:
-                    return
-            if stack.package_manager == "maven":
+            if manager.downloads_needed is not None and not _downloads_at(stack, context, state, cwd, entry, manager):
+                return
+            if manager.deps_only.goal is not None:
                 cmd = _command_of(run, ic)
                 words = [w.value for w in cmd.program_words()[1]] if cmd else []
-                if "-o" in words or "--offline" in words:
+                if set(words) & manager.offline_only_flags:
                     return  # an offline build downloads nothing
-                missing = _maven_files(words, cwd, entry, context, extra)
+                missing = _named_files(words, cwd, entry, context, extra, manager)
                 if missing:
-                    yield self.skip(line, f"{missing} named on the mvn command line is not in the build context")
+                    yield self.skip(line, f"{missing} named on the {words[0]} command line is not in the build context")
                     return
         if mode == "move":
-            rewritten = _lockfile_it_may_rewrite(run, ic, stack, context)
+            rewritten = _lockfile_it_may_rewrite(run, ic, stack, context, manager)
             if rewritten:
                 yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, and the source COPY after it would "
                                       f"put the old one back; a lockfile-exact install (DF103) makes it movable",
                                 provisional=True)
                 return
         inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
-        edits = _edits(df, _Plan(copy, entry, install, inputs, mode), run, ic, stack)
+        edits = _edits(df, _Plan(copy, entry, install, inputs, mode), run, ic, manager)
         if edits is None:
             yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
             return
@@ -216,7 +200,7 @@ class ManifestFirst(Rule):
             edits,
         )
 
-    def _blocked(self, df, stage, copy, install, run, stack, ic, context, entry) -> str | None:
+    def _blocked(self, df, stage, copy, install, run, stack, ic, context, entry, manager: Manager) -> str | None:
         kw_flags = [f for f in copy.flags if f.name not in _CARRIED_FLAGS]
         if kw_flags:
             return f"the COPY on line {copy.line} has {kw_flags[0].text.split('=')[0]}, which dfix does not carry over"
@@ -230,40 +214,23 @@ class ManifestFirst(Rule):
         if any(c.enclosing for c in run.commands if c is _command_of(run, ic)):
             return "the install runs inside a shell compound (if/for/subshell)"
         for hazard in stack.hazards:
-            if "is a local dependency (" in hazard and ": the install reads " in hazard:
-                continue  # the local package directory is copied with the manifests
-            if "the install builds the project itself" in hazard:
-                continue  # handled by a dependencies-only install, or needless for a virtual project
-            if hazard.startswith("replace => ") and "go mod download reads" in hazard:
-                continue  # the replacement's go.mod is among the inputs; the build comes after the source
-            if " script in " in hazard and _scripts_ignored(run, ic):
+            if hazard.kind in _HANDLED_HAZARDS:
                 continue
-            return hazard
-        lifecycle = _unsafe_lifecycle(context, stack)
-        if lifecycle and not _scripts_ignored(run, ic):
-            return lifecycle
-        for out in _install_outputs(stack):
+            if hazard.kind is HazardKind.LIFECYCLE_SCRIPT and _scripts_ignored(run, ic):
+                continue
+            return hazard.message
+        for out in _install_outputs(stack, manager):
             if context.is_dir(out):
                 return f"{out}/ is in the build context: the later COPY would overwrite what the install made (add it to .dockerignore)"
         for i in stack.install_inputs:
             if not _exists(context, i):
                 if i.endswith("/"):
                     return f"the install reads {i}, which is not in the build context"
-        if ic.kind == "project" and stack.package_manager in ("pip", "setuptools", "hatch"):
+        if ic.kind == Kind.PROJECT and manager.deps_only is None:
             return f"`{ic.command}` builds the project: its dependency list lives in the build backend"
         if not _under_copy(stack, entry, context):
             return f"some install inputs are not brought in by the COPY on line {copy.line}"
         return None
-
-
-def _dockerfile_dir(ctx: RuleContext) -> str:
-    if ctx.path is None or ctx.context_dir is None:
-        return "."
-    try:
-        rel = ctx.path.resolve().parent.relative_to(ctx.context_dir.resolve()).as_posix()
-    except ValueError:
-        return "."
-    return rel or "."
 
 
 def _instruction_at(stage: Stage, line: int) -> Instruction | None:
@@ -304,7 +271,7 @@ def _unsafe_between(ins: Instruction) -> str | None:
         if run is None:
             return "is a RUN dfix cannot read"
         for c in run.commands:
-            if c.program not in _SYSTEM_PROGRAMS and c.program != "rm":
+            if recognise(c).reads_project_files and c.program != "rm":
                 return f"runs {c.program}, which may read the copied source"
             if c.program == "rm" and any(not w.value.startswith(("/var/lib/apt", "/var/cache", "-")) for w in c.words[1:]):
                 return "removes files"
@@ -333,30 +300,9 @@ def _scripts_ignored(run: RunScript, ic: InstallCommand) -> bool:
     return cmd is not None and any(w.value == "--ignore-scripts" for w in cmd.words)
 
 
-def _unsafe_lifecycle(context, stack: Stack) -> str | None:
-    if stack.ecosystem != "node":
-        return None
-    # Workspace members run their lifecycle scripts during the install too.
-    for manifest in dict.fromkeys(stack.manifests + stack.install_inputs):
-        if posixpath.basename(manifest) != "package.json":
-            continue
-        try:
-            data = json.loads(context.read_text(manifest) or "{}")
-        except ValueError:
-            return f"{manifest} is not valid JSON"
-        scripts = data.get("scripts") if isinstance(data, dict) else None
-        if not isinstance(scripts, dict):
-            continue
-        for name in _LIFECYCLE:
-            script = scripts.get(name)
-            if isinstance(script, str) and script.strip() not in _SAFE_SCRIPTS:
-                return f"the {name} script in {manifest} ({script!r}) runs during the install and may read any file"
-    return None
-
-
-def _install_outputs(stack: Stack) -> list[str]:
+def _install_outputs(stack: Stack, manager: Manager) -> list[str]:
     root = "" if stack.root in ("", ".") else stack.root + "/"
-    return {"node": [f"{root}node_modules"], "python": [f"{root}.venv"]}.get(stack.ecosystem, [])
+    return [f"{root}{out}" for out in manager.install_outputs]
 
 
 def _under_copy(stack: Stack, entry: Entry, context) -> bool:
@@ -369,96 +315,67 @@ def _under_copy(stack: Stack, entry: Entry, context) -> bool:
     return True
 
 
-# Lockfiles an install writes back unless told not to, and the flags that stop it. In the
-# original order the rewritten file ends up in the image; moved before the source COPY, the
-# COPY would restore the old one, so the image would differ (seen: npm 10 rewriting an npm 11
-# package-lock.json).
-_LOCK_WRITERS: dict[tuple[str, str | None], tuple[str, frozenset[str]]] = {
-    ("npm", "install"): ("package-lock.json", frozenset({"--no-package-lock", "--package-lock=false"})),
-    ("npm", "i"): ("package-lock.json", frozenset({"--no-package-lock", "--package-lock=false"})),
-    ("yarn", None): ("yarn.lock", frozenset({"--frozen-lockfile", "--immutable", "--pure-lockfile"})),
-    ("yarn", "install"): ("yarn.lock", frozenset({"--frozen-lockfile", "--immutable", "--pure-lockfile"})),
-    ("pnpm", "install"): ("pnpm-lock.yaml", frozenset({"--frozen-lockfile", "--lockfile-only"})),
-    ("pnpm", "i"): ("pnpm-lock.yaml", frozenset({"--frozen-lockfile"})),
-    ("uv", "sync"): ("uv.lock", frozenset({"--frozen", "--locked"})),
-    ("pdm", "install"): ("pdm.lock", frozenset({"--frozen-lockfile", "--check"})),
-    ("pipenv", "install"): ("Pipfile.lock", frozenset({"--deploy", "--ignore-pipfile"})),
-    ("bun", "install"): ("bun.lockb", frozenset({"--frozen-lockfile"})),
-}
+def _lockfile_it_may_rewrite(run: RunScript, ic: InstallCommand, stack: Stack, context,
+                             manager: Manager) -> str | None:
+    """The lockfile in the context that this install may write back.
 
-
-def _lockfile_it_may_rewrite(run: RunScript, ic: InstallCommand, stack: Stack, context) -> str | None:
+    In the original order the rewritten file ends up in the image; moved before the source
+    COPY, the COPY would restore the old one, so the image would differ (seen: npm 10
+    rewriting an npm 11 package-lock.json).
+    """
     cmd = _command_of(run, ic)
     if cmd is None:
         return None
-    words = [w.value for w in cmd.program_words()[1][1:]]
-    verb = next((w for w in words if not w.startswith("-")), None)
-    entry = _LOCK_WRITERS.get((cmd.program or "", verb))
-    if entry is None:
-        return None
-    lockfile, stoppers = entry
-    if any(w in stoppers for w in words):
+    call = recognise(cmd)
+    write = manager.lock_write(call.verb)
+    if write is None or set(call.arg_values) & write.stoppers:
         return None
     root = "" if stack.root in ("", ".") else stack.root + "/"
-    candidates = [f"{root}{lockfile}"] + ([f"{root}npm-shrinkwrap.json"] if lockfile == "package-lock.json" else [])
-    return next((c for c in candidates if context.is_file(c)), None)
+    return next((f"{root}{name}" for name in write.lockfiles if context.is_file(f"{root}{name}")), None)
 
 
-def _virtual_project(context, stack: Stack) -> bool:
-    """A uv or Poetry project that is never installed itself, so its sync needs only the manifests."""
-    if stack.package_manager not in ("uv", "poetry"):
+def _virtual_project(context, stack: Stack, manager: Manager) -> bool:
+    """A project that is never installed itself (uv, Poetry), so its sync needs only the manifests."""
+    if manager.virtual_project is None:
         return False
     root = "" if stack.root in ("", ".") else stack.root + "/"
     try:
         data = tomllib.loads(context.read_text(f"{root}pyproject.toml") or "")
     except tomllib.TOMLDecodeError:
         return False
-    tool = data.get("tool", {})
-    if stack.package_manager == "poetry":
-        return tool.get("poetry", {}).get("package-mode") is False
-    package = tool.get("uv", {}).get("package")
-    return package is False or (package is None and "build-system" not in data)
+    return manager.virtual_project(data)
 
 
 def _downloading_build(stack: Stack, ic: InstallCommand) -> bool:
-    """A Go or Maven build with no dependency fetch before it: it downloads while it builds."""
-    return stack.package_manager in _DEPS_ONLY_COMMAND and ic.kind == "build" and not any(
-        c.kind == "install" for c in stack.install_commands if c.line is not None and ic.line is not None
-        and c.line < ic.line)
+    """A build that downloads as it goes (go, maven) with no dependency fetch before it."""
+    manager = by_name(stack.package_manager)
+    return manager is not None and manager.builds_download and ic.kind == Kind.BUILD and not any(
+        Kind(c.kind).installs_dependencies for c in stack.install_commands
+        if c.line is not None and ic.line is not None and c.line < ic.line)
 
 
-def _go_needs_no_download(stack: Stack, context, state: State, cwd: str, entry: Entry) -> str | None:
+def _downloads_at(stack: Stack, context, state: State, cwd: str, entry: Entry, manager: Manager) -> bool:
+    """Whether a build here downloads modules: the project needs some, and the build runs at its root."""
     root = "" if stack.root in ("", ".") else stack.root + "/"
-    if context.is_file(f"{root}vendor/modules.txt"):
-        return "vendored"
-    if "-mod=vendor" in (state.env.get("GOFLAGS") or ""):
-        return "GOFLAGS=-mod=vendor"
-    go_mod = context.read_text(f"{root}go.mod") or ""
-    if not any(line.strip().startswith("require") for line in go_mod.splitlines()):
-        return "no required modules"
+    if set((state.env.get("GOFLAGS") or "").split()) & manager.offline_only_flags:
+        return False
+    if context.is_file(f"{root}vendor/modules.txt") or not manager.downloads_needed(context, stack.root):
+        return False
     module_dir = posixpath.normpath(posixpath.join(entry.image_path, posixpath.relpath(stack.root or ".", entry.context_path)))
-    if module_dir != posixpath.normpath(cwd):
-        return "the build runs outside the module root"
-    return None
+    return module_dir == posixpath.normpath(cwd)
 
 
-def _deps_only_marker(run: RunScript, ic: InstallCommand, stack: Stack) -> str | None:
-    """What a dependencies-only install of this project contains (a flag, or a command)."""
-    if stack.package_manager in _DEPS_ONLY_COMMAND:
-        return _DEPS_ONLY_COMMAND[stack.package_manager]
-    cmd = _command_of(run, ic)
-    if cmd is None or cmd.program not in _DEPS_ONLY_FLAG:
+def _deps_only_marker(manager: Manager) -> str | None:
+    """What a dependencies-only install of this project contains (a flag, a goal or a command)."""
+    if manager.deps_only is None:
         return None
-    return _DEPS_ONLY_FLAG[cmd.program]
+    return manager.deps_only.command or manager.deps_only.goal or manager.deps_only.flag
 
 
-_MAVEN_FILE_FLAGS = frozenset({"-s", "--settings", "-gs", "--global-settings", "-f", "--file"})
-
-
-def _maven_files(words: list[str], cwd: str, entry: Entry, context, extra: list[str]) -> str | None:
-    """Add the context files `-s`/`-f` name to ``extra``; return one that is missing, if any."""
+def _named_files(words: list[str], cwd: str, entry: Entry, context, extra: list[str], manager: Manager) -> str | None:
+    """Add the context files the call's file options (`-s`, `-f`) name to ``extra``; return a missing one."""
     for flag, value in zip(words, words[1:]):
-        if flag not in _MAVEN_FILE_FLAGS or posixpath.isabs(value) and not value.startswith(entry.image_path):
+        if flag not in manager.file_flags or posixpath.isabs(value) and not value.startswith(entry.image_path):
             continue
         image_path = posixpath.normpath(posixpath.join(cwd, value))
         rel = posixpath.relpath(image_path, entry.image_path)
@@ -471,8 +388,8 @@ def _maven_files(words: list[str], cwd: str, entry: Entry, context, extra: list[
     return None
 
 
-def _maven_go_offline(run: RunScript, ic: InstallCommand) -> str | None:
-    """The same Maven call (program, options, settings) with the goals replaced by go-offline."""
+def _with_goal(run: RunScript, ic: InstallCommand, manager: Manager) -> str | None:
+    """The same build-tool call (program, options, settings) with the goals replaced by the fetch goal."""
     cmd = _command_of(run, ic)
     if cmd is None:
         return None
@@ -484,11 +401,11 @@ def _maven_go_offline(run: RunScript, ic: InstallCommand) -> str | None:
             skip = False
         elif w.value.startswith("-"):
             keep.append(w.value)
-            skip = w.value in _MAVEN_VALUE_FLAGS
-    if any(v in ("-o", "--offline") for v in keep):
+            skip = w.value in manager.value_flags
+    if set(keep) & manager.offline_only_flags:
         return None
     program = words[0].value
-    argv = [program, *keep, "dependency:go-offline"]
+    argv = [program, *keep, manager.deps_only.goal]
     return f"{run.instruction.keyword_as_written} " + " ".join(shlex.quote(a) for a in argv)
 
 
@@ -505,7 +422,7 @@ def _preinstalled(stage: Stage, copy: Instruction, marker: str) -> bool:
     return False
 
 
-def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand, stack: Stack) -> list[TextEdit] | None:
+def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand, manager: Manager) -> list[TextEdit] | None:
     copy, install = plan.copy, plan.install
     newline = _line_ending(df, copy)
     manifest_copy = _manifest_copies(df, plan)
@@ -514,7 +431,7 @@ def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand, stac
         copy_text += newline
     edits = [TextEdit(copy.start, copy.end, manifest_copy)]
     if plan.mode == "pre":
-        deps = _deps_only_run(df, run, ic, stack)
+        deps = _deps_only_run(df, run, ic, manager)
         if deps is None:
             return None
         edits.append(TextEdit(install.start, install.start, deps + newline + copy_text))
@@ -547,14 +464,11 @@ def _split_point(run: RunScript, ic: InstallCommand) -> int | None:
         return None
     k = cmds.index(target)
     for c in cmds[:k]:
-        _, words = c.program_words()
-        verb = next((w.value for w in words[1:] if not w.value.startswith("-")), None)
-        if c.enclosing or (c.program, verb) not in _PREP and (c.program, None) not in _PREP \
-                and c.program not in _SYSTEM_PROGRAMS:
+        if c.enclosing or not _prepares(c):
             return None
     rest = cmds[k + 1 :]
     # Cache cleanups right after the install stay with it.
-    while rest and rest[0].program in ("npm", "yarn", "pnpm", "pip", "rm") and _is_cleanup(rest[0]):
+    while rest and _is_cleanup(rest[0]):
         k += 1
         rest = rest[1:]
     if not rest:
@@ -567,24 +481,33 @@ def _split_point(run: RunScript, ic: InstallCommand) -> int | None:
     return k + 1
 
 
+def _prepares(c: Command) -> bool:
+    """A command that may precede the install in its RUN: it sets up tools, reads no project file."""
+    call = recognise(c)
+    return call.kind in (Kind.CONFIG, Kind.TOOL) and call.ecosystem in ("node", "python") \
+        or not call.reads_project_files
+
+
 def _is_cleanup(c: Command) -> bool:
-    words = [w.value for w in c.program_words()[1][1:]]
-    return (c.program in ("npm", "yarn", "pnpm", "pip") and words[:1] == ["cache"]) or (
-        c.program == "rm" and all(w.startswith(("-", "/root/.", "/tmp/", "/usr/local/share/.cache")) for w in words)
-    )
+    call = recognise(c)
+    if call.kind is Kind.CLEANUP and call.ecosystem in ("node", "python"):
+        return True
+    words = call.arg_values
+    return c.program == "rm" and all(w.startswith(("-", "/root/.", "/tmp/", "/usr/local/share/.cache")) for w in words)
 
 
-def _deps_only_run(df: Dockerfile, run: RunScript, ic: InstallCommand, stack: Stack) -> str | None:
-    if stack.package_manager == "go":
-        return f"{run.instruction.keyword_as_written} go mod download"
-    if stack.package_manager == "maven":
-        return _maven_go_offline(run, ic)
+def _deps_only_run(df: Dockerfile, run: RunScript, ic: InstallCommand, manager: Manager) -> str | None:
+    deps_only = manager.deps_only
+    if deps_only is None:
+        return None
+    if deps_only.command:
+        return f"{run.instruction.keyword_as_written} {deps_only.command}"
+    if deps_only.goal:
+        return _with_goal(run, ic, manager)
     cmd = _command_of(run, ic)
     if cmd is None:
         return None
-    flag = _DEPS_ONLY_FLAG.get(cmd.program or "")
-    if flag is None:
-        return None
+    flag = deps_only.flag
     install = run.instruction
     cmds = list(run.commands)
     k = cmds.index(cmd)

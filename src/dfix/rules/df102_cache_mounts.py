@@ -3,34 +3,48 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..cachemounts import Recipe, recipes_for
+from ..analysis import Analysis, ContextFacts
+from ..buildstate import State
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..dockerfile.state import State
+from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
+from ..mountable import apt_updates_first, builder_blocks
+from ..pkgindex import later_apt_without_update
 from ..runs import RunScript, mount_targets, remove_command, remove_word, run_script
-from ..shell import Command, Word, first_operand
-from ..stacks.base import cache_dirs_for, home_for
+from ..shell import Command, Word
 from ..yarn_berry import berry_cache
 from .base import Finding, Rule, RuleContext, Safety
-from .df104_apt_layers import APT_VALUE_FLAGS, later_apt_without_update
 
-_SYNTAX_VERSION = re.compile(r"docker/dockerfile(?:-upstream)?:(\d+)(?:\.(\d+))?")
-_PYTHON = re.compile(r"python[0-9.]*")
+# Programs of the project package managers, to say why an unreadable RUN got no mount.
+_PROJECT_PROGRAMS = frozenset(p for m in MANAGERS if m.ecosystem != "system" for p in m.programs)
 
 
 @dataclass
 class _Use:
     """One package-manager command in a RUN and the recipe that caches it."""
 
-    command: Command
-    recipe: Recipe
-    verb: str | None
-    verb_word: Word | None
-    words: list[Word]
+    call: Call
+    manager: Manager
+    recipe: MountRecipe
     targets: list[str] | None = None  # decided before _mount (yarn berry's settings)
+
+    @property
+    def command(self) -> Command:
+        return self.call.command
+
+    @property
+    def verb(self) -> str | None:
+        return self.call.verb
+
+    @property
+    def verb_word(self) -> Word | None:
+        return self.call.verb_word
+
+    @property
+    def words(self) -> list[Word]:
+        return list(self.call.args)
 
 
 class CacheMounts(Rule):
@@ -107,8 +121,8 @@ class CacheMounts(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         df = ctx.dockerfile
-        blocked = _builder_blocks(ctx)
-        berry = _yarn_berry_in(ctx)
+        blocked = builder_blocks(ctx.settings, df)
+        berry = ctx.analysis.facts.yarn_berry_sign if ctx.analysis.facts else None
         for stage in df.stages:
             for ins in stage.instructions[1:]:
                 if ins.keyword != "RUN":
@@ -124,17 +138,18 @@ class CacheMounts(Rule):
                 if blocked:
                     yield self.skip(ins.line, blocked)
                     continue
-                uses = [u for u in uses if u.recipe.package_manager != ("yarn-classic" if berry else "yarn-berry")]
-                reason = _berry_targets(df, stage, ins, uses, ctx.build_context) if berry else None
+                # yarn 1 and 2+ share a command line: the context says which one this is.
+                uses = [u for u in uses if len(u.call.managers) == 1 or u.recipe.settings_decide == bool(berry)]
+                reason = _berry_targets(ctx.analysis, stage, ins, uses) if berry else None
                 if reason:
                     yield self.skip(ins.line, f"{berry}: {reason}")
                     continue
                 if not uses:
                     continue
-                yield from self._mount(df, stage, run, uses, df.states, ctx.build_context)
+                yield from self._mount(ctx.analysis, stage, run, uses)
 
-    def _mount(self, df: Dockerfile, stage: Stage, run: RunScript, uses: list[_Use], states: dict[int, State],
-               ctx_context):
+    def _mount(self, analysis: Analysis, stage: Stage, run: RunScript, uses: list[_Use]):
+        df, states, ctx_context = analysis.dockerfile, analysis.states, analysis.context
         ins = run.instruction
         state = states[id(ins)]
         if state.is_root is None:
@@ -153,13 +168,13 @@ class CacheMounts(Rule):
             env.update(use.command.env)
             disabling = [v for v in use.recipe.defeating_env if env.get(v, "").lower() not in ("", "0", "false", "off", "no")]
             if disabling:
-                yield self.skip(ins.line, f"{disabling[0]} is set, so {use.recipe.package_manager} would not use a cache mount")
+                yield self.skip(ins.line, f"{disabling[0]} is set, so {use.manager.name} would not use a cache mount")
                 return
             if use.recipe.fixed_targets:
                 if not state.is_root:
-                    yield self.skip(ins.line, f"{use.recipe.package_manager} runs as {state.user!r}, not root")
+                    yield self.skip(ins.line, f"{use.manager.name} runs as {state.user!r}, not root")
                     return
-                if not _updates_first(uses):
+                if not apt_updates_first(run):
                     yield self.skip(ins.line, "apt installs here without `apt-get update` first: a lists mount "
                                               "would hide the lists it relies on")
                     return
@@ -172,15 +187,15 @@ class CacheMounts(Rule):
             elif use.targets is not None:
                 targets = use.targets
             else:
-                targets, unknown = _cache_targets(use.recipe, state, env, use.words)
+                targets, unknown = _cache_targets(use, state, env)
                 if targets is None:
-                    yield self.skip(ins.line, f"{use.recipe.package_manager} cache directory: {unknown}")
+                    yield self.skip(ins.line, f"{use.manager.name} cache directory: {unknown}")
                     return
-                hazard = _setting_hazard(df, stage, ins, use, env, ctx_context)
+                hazard = _setting_hazard(df, stage, ins, use, env, analysis.facts)
                 if hazard:
                     yield self.skip(ins.line, hazard)
                     return
-            if use.recipe.persistent and not _downloads_modules(ctx_context, use):
+            if use.recipe.persistent and not _downloads_needed(ctx_context, use):
                 continue  # nothing to keep: a mount would only add its empty parent dirs to the image
             if use.recipe.persistent:
                 reason = _persistent_blocker(df, stage, use, targets, states)
@@ -218,49 +233,23 @@ class CacheMounts(Rule):
         if mounts:
             flags = " ".join(f"--mount=type=cache,target={t}{options}" for t, options in mounts)
             edits.insert(0, TextEdit(ins.keyword_end, ins.keyword_end, f" {flags}"))
-        pms = ", ".join(dict.fromkeys(u.recipe.package_manager for u in uses))
+        pms = ", ".join(dict.fromkeys(u.manager.name for u in uses))
         detail = f" ({'; '.join(notes)})" if notes else ""
         where = ", ".join(m for m, _ in mounts) if mounts else "the existing mount"
         yield self.fix(f"cache {pms} downloads in {where}{detail}", ins.line, edits)
 
 
-def _builder_blocks(ctx: RuleContext) -> str | None:
-    if ctx.settings.builder == "kaniko":
-        return "builder is kaniko, which has no RUN --mount"
-    directive = ctx.dockerfile.directive("syntax")
-    # buildah (podman) ignores the frontend pin and supports cache mounts itself.
-    if directive is not None and ctx.settings.builder != "podman":
-        m = _SYNTAX_VERSION.search(directive.value)
-        if m and (int(m.group(1)), int(m.group(2) or 99)) < (1, 2) and "experimental" not in directive.value:
-            return f"`# syntax={directive.value}` predates cache mounts (1.2); raise the pin first"
-    return None
-
-
-def _yarn_berry_in(ctx: RuleContext) -> str | None:
-    """A sign the context holds a yarn 2+ project, or None."""
-    context = ctx.build_context
-    if context is None:
-        return None
-    for path in context.files:
-        name = posixpath.basename(path)
-        if name == ".yarnrc.yml":
-            return f"{path} is in the build context"
-        if name == "yarn.lock" and (context.read_text(path) or "").lstrip().startswith(("__metadata", "# This file is generated by running \"yarn install\"")):
-            return f"{path} is a yarn 2+ lockfile"
-    return None
-
-
-def _berry_targets(df: Dockerfile, stage: Stage, ins: Instruction, uses: list[_Use], context) -> str | None:
+def _berry_targets(analysis: Analysis, stage: Stage, ins: Instruction, uses: list[_Use]) -> str | None:
     """Set the cache target of each yarn 2+ call, or say why its cache cannot be mounted."""
-    state = df.states[id(ins)]
+    df, state = analysis.dockerfile, analysis.state(ins)
     corepack = _run_before(df, stage, ins, frozenset({"corepack"}), "enable") is not None
     for use in uses:
-        if use.recipe.package_manager != "yarn-berry":
+        if not use.recipe.settings_decide:
             continue
         env = {k: v for k, v in state.env.items() if v is not None}
         env.update(use.command.env)
         via_corepack = bool(use.command.words) and posixpath.basename(use.command.words[0].value) == "corepack"
-        cache = berry_cache(context, env, corepack or via_corepack)
+        cache = berry_cache(analysis.context, analysis.facts.yarnrc, env, corepack or via_corepack)
         if cache.reason:
             return cache.reason
         target = cache.target(home_for(state.user, state.home or env.get("HOME")))
@@ -279,9 +268,8 @@ def _run_before(df: Dockerfile, stage: Stage, ins: Instruction, programs: frozen
                 break
             run = run_script(other) if other.keyword == "RUN" else None
             for cmd in run.commands if run else ():
-                program, args = _program_and_args(cmd)
-                operand = first_operand(args, frozenset())
-                if program in programs and operand is not None and operand.value == verb:
+                call = recognise(cmd)
+                if call.program in programs and call.verb == verb:
                     return other
     return None
 
@@ -297,54 +285,24 @@ def _owner(state: State) -> str | None:
     return None if ids is None else f",uid={ids[0]},gid={ids[1]}"
 
 
-def _program_and_args(cmd: Command) -> tuple[str | None, list[Word]]:
-    _, words = cmd.program_words()
-    if not words:
-        return None, []
-    program = posixpath.basename(words[0].value)
-    # python -m pip install ...
-    if _PYTHON.fullmatch(program) and len(words) > 2 and words[1].value == "-m":
-        return words[2].value, words[3:]
-    return program, words[1:]
-
-
 def _uses(run: RunScript) -> list[_Use]:
     out = []
     for cmd in run.commands:
-        program, args = _program_and_args(cmd)
-        verb_word = _verb(program, args)
-        verb = verb_word.value if verb_word else None
-        for recipe in recipes_for(program, verb):
-            if recipe.any_verb:
-                if not args or any(w.value in recipe.inert_args for w in args):
-                    continue  # `mvn -v` prints the version and exits: nothing is downloaded
-                out.append(_Use(cmd, recipe, None, None, args))
-            else:
-                out.append(_Use(cmd, recipe, verb, verb_word, args))
+        call = recognise(cmd)
+        for manager in call.managers:
+            for recipe in manager.mounts:
+                if recipe.any_verb:
+                    if call.kind in (Kind.INERT, Kind.UNKNOWN):
+                        continue  # `mvn -v` prints the version and exits: nothing is downloaded
+                    out.append(_Use(call, manager, recipe))
+                elif call.verb in recipe.verbs and (call.kind is not Kind.TOOL or manager.ecosystem == "system"):
+                    out.append(_Use(call, manager, recipe))
     return out
-
-
-_VALUE_FLAGS = {"apt-get": APT_VALUE_FLAGS, "apt": APT_VALUE_FLAGS}
-
-
-def _verb(program: str | None, args: list[Word]) -> Word | None:
-    return first_operand(args, _VALUE_FLAGS.get(program or "", frozenset()))
-
-
-def apt_mount_possible(ctx: RuleContext, ins: Instruction) -> bool:
-    """Whether DF102 can put this RUN's apt cache in mounts (root, a builder with mounts)."""
-    if _builder_blocks(ctx):
-        return False
-    state = ctx.dockerfile.states[id(ins)]
-    stage = ctx.dockerfile.stage_of(ins)
-    run = run_script(ins)
-    return (bool(state.is_root) and stage is not None and run is not None and _updates_first(_uses(run))
-            and later_apt_without_update(ctx.dockerfile, stage, ins) is None)
 
 
 def _mentions_package_manager(ins: Instruction) -> bool:
     text = ins.args + "".join(h.body for h in ins.heredocs)
-    return any(p in text.split() for p in ("npm", "yarn", "pnpm", "pip", "pip3", "uv", "poetry", "go"))
+    return any(posixpath.basename(word) in _PROJECT_PROGRAMS for word in text.split())
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -352,31 +310,11 @@ def _overlaps(a: str, b: str) -> bool:
     return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
-def _downloads_modules(context, use: _Use) -> bool:
-    """Whether the context has a Go module that needs downloads (requirements, not vendored)."""
-    if context is None or use.recipe.package_manager != "go":
-        return context is not None
-    for path in context.files:
-        if posixpath.basename(path) != "go.mod":
-            continue
-        directory = posixpath.dirname(path)
-        if context.is_file(posixpath.join(directory, "vendor/modules.txt")):
-            continue
-        text = context.read_text(path) or ""
-        if any(line.strip().startswith("require") for line in text.splitlines()):
-            return True
-    return False
-
-
-def _updates_first(uses: list[_Use]) -> bool:
-    """The RUN refreshes the apt lists itself before it installs anything."""
-    for use in uses:
-        if use.recipe.fixed_targets:
-            if use.verb == "update":
-                return True
-            if use.verb in use.recipe.keep_verbs:
-                return False
-    return False
+def _downloads_needed(context, use: _Use) -> bool:
+    """Whether the tool has anything to keep: a cache that later steps read is mounted only then."""
+    if context is None:
+        return False
+    return use.manager.downloads_needed is None or use.manager.downloads_needed(context, None)
 
 
 def _keep_edit(run: RunScript, use: _Use, targets: list[str]) -> TextEdit | None:
@@ -406,12 +344,11 @@ def _offline_edit(run: RunScript, use: _Use) -> TextEdit | None:
 
 
 def _empties_cache(cmd: Command, uses: list[_Use], targets: list[str]) -> bool:
-    program, args = _program_and_args(cmd)
-    verb = next((w.value for w in args if not w.value.startswith("-")), None)
-    if any((program, verb) in u.recipe.cleanup for u in uses):
+    call = recognise(cmd)
+    if call.kind is Kind.CLEANUP and any(u.manager in call.managers for u in uses):
         return True
-    if program == "rm":
-        paths = [w.value for w in args if not w.value.startswith("-")]
+    if call.program == "rm":
+        paths = [w.value for w in call.args if not w.value.startswith("-")]
         return bool(paths) and all(any(_within(p, t) for t in targets) for p in paths)
     return False
 
@@ -421,10 +358,10 @@ def _within(path: str, target: str) -> bool:
     return path == target or path.startswith(target.rstrip("/") + "/")
 
 
-def _cache_targets(recipe: Recipe, state: State, env: dict[str, str],
-                   words: list[Word]) -> tuple[list[str] | None, str | None]:
+def _cache_targets(use: _Use, state: State, env: dict[str, str]) -> tuple[list[str] | None, str | None]:
     """The directories to mount for one call, or None and why they are unknown."""
-    dirs = cache_dirs_for(recipe.package_manager, env, state.user, state.home)
+    recipe, words = use.recipe, use.words
+    dirs = cache_dirs_for(use.manager, env, state.user, state.home)
     if recipe.caches is not None:
         dirs = [dirs[i] for i in recipe.caches]
     option = _location_option(recipe, words)
@@ -440,7 +377,7 @@ def _cache_targets(recipe: Recipe, state: State, env: dict[str, str],
     return [posixpath.join(r, sub) if sub else r for r in roots for sub in recipe.subdirs], None
 
 
-def _location_option(recipe: Recipe, words: list[Word]) -> tuple[str, str | None] | None:
+def _location_option(recipe: MountRecipe, words: list[Word]) -> tuple[str, str | None] | None:
     """A command-line option that moves the cache (`-g DIR`, `-Dmaven.repo.local=DIR`), last one wins."""
     found = None
     for i, word in enumerate(words):
@@ -453,50 +390,46 @@ def _location_option(recipe: Recipe, words: list[Word]) -> tuple[str, str | None
 
 
 def _setting_hazard(df: Dockerfile, stage: Stage, ins: Instruction, use: _Use, env: dict[str, str],
-                    context) -> str | None:
+                    facts: ContextFacts | None) -> str | None:
     """Why settings dfix does not evaluate might move the cache or link the install into it."""
-    recipe = use.recipe
+    recipe, name = use.recipe, use.manager.name
     for var in recipe.unsafe_env:
         if env.get(var, "").lower() not in ("", "0", "false", "off", "no"):
-            return f"{var} is set: {recipe.package_manager} would link installed files into the cache mount"
-    configured = _run_before(df, stage, ins, recipe.programs, recipe.config_verb) if recipe.config_verb else None
+            return f"{var} is set: {name} would link installed files into the cache mount"
+    configured = _configured_before(df, stage, ins, use.manager) if recipe.unsafe_env else None
     if configured is not None:
-        return (f"line {configured.line} changes {recipe.package_manager}'s configuration, which may "
+        return (f"line {configured.line} changes {name}'s configuration, which may "
                 "move its cache or link the install into it")
     if recipe.relocated_by:
-        if context is None:
-            return f"no build context to check {recipe.package_manager}'s settings files in"
-        key = ("settings mentions", recipe.relocated_by)
-        if key not in context.memo:
-            context.memo[key] = _settings_mention(context, recipe.relocated_by)
-        found = context.memo[key]
+        if facts is None:
+            return f"no build context to check {name}'s settings files in"
+        found = facts.settings_mention(recipe.relocated_by)
         if found:
             path, setting = found
-            return (f"{path} mentions {setting}, which may move the {recipe.package_manager} cache or change "
+            return (f"{path} mentions {setting}, which may move the {name} cache or change "
                     "how it is used; dfix does not evaluate settings files, so it leaves this RUN alone")
     return None
 
 
-def _settings_mention(context, relocated_by: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
-    """The first settings file in the context that mentions a setting which may move the cache.
-
-    A mention is enough to leave the RUN alone: over-cautious by design, dfix does not
-    evaluate settings (profiles, property interpolation) to know where the cache ends up.
-    """
-    for path in context.files:
-        name = posixpath.basename(path)
-        for file_name, setting in relocated_by:
-            if name == file_name and setting in (context.read_text(path) or ""):
-                return path, setting
+def _configured_before(df: Dockerfile, stage: Stage, ins: Instruction, manager: Manager) -> Instruction | None:
+    """The first RUN before `ins` (its stage or the stages it builds on) that configures `manager`."""
+    for s in df.lineage(stage):
+        for other in s.instructions[1:]:
+            if s is stage and other.line >= ins.line:
+                break
+            run = run_script(other) if other.keyword == "RUN" else None
+            if run and any(manager in (call := recognise(c)).managers and call.kind is Kind.CONFIG
+                           for c in run.commands):
+                return other
     return None
 
 
-def _targets_at(use_recipe: Recipe, state: State, command_env: dict[str, str], words: list[Word]) -> list[str] | None:
+def _targets_at(use: _Use, state: State) -> list[str] | None:
     if state.is_root is None:
         return None
     env = {k: v for k, v in state.env.items() if v is not None}
-    env.update(command_env)
-    return _cache_targets(use_recipe, state, env, words)[0]
+    env.update(use.command.env)
+    return _cache_targets(use, state, env)[0]
 
 
 # Directories the OS package manager fills: a cache kept there may already hold files
@@ -518,10 +451,10 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
     writes out of the image, so every step that reads these files must see the same
     mount, and nothing may have been copied there.
     """
-    recipe = use.recipe
+    recipe, manager, name = use.recipe, use.manager, use.manager.name
     system = next((t for t in targets if any(_within(t, p) for p in _PACKAGE_DIRS)), None)
     if system is not None:
-        return (f"the {recipe.package_manager} cache is at {system}, where system packages install files "
+        return (f"the {name} cache is at {system}, where system packages install files "
                 "(Debian's maven-repo, for one) that a mount would hide")
     related = df.lineage(stage) + df.descendants(stage)
     tool_runs = 0
@@ -537,17 +470,17 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
                     return f"line {ins.line} copies files into {dest}, which a mount would hide"
             if ins.keyword != "RUN":
                 continue
-            uses_tool = any(posixpath.basename(p) in recipe.programs for p in ins.args.split())
+            uses_tool = any(posixpath.basename(p) in manager.programs for p in ins.args.split())
             run = run_script(ins)
             if uses_tool and run is None:
-                return f"line {ins.line} uses {recipe.package_manager} in a form dfix cannot read, and would lose the cache"
+                return f"line {ins.line} uses {name} in a form dfix cannot read, and would lose the cache"
             tool_uses = [u for u in _uses(run) if u.recipe is recipe] if run is not None else []
             if not tool_uses and any(_names_cache(ins.args, t) for t in targets):
-                return f"line {ins.line} reads the {recipe.package_manager} cache directly, so it must stay in a layer"
+                return f"line {ins.line} reads the {name} cache directly, so it must stay in a layer"
             for other in tool_uses:
-                offline = next((w.value for w in other.words if w.value in recipe.offline_only), None)
+                offline = next((w.value for w in other.words if w.value in manager.offline_only_flags), None)
                 if offline:
-                    return (f"line {ins.line} runs {recipe.package_manager} {offline}, which needs the downloads "
+                    return (f"line {ins.line} runs {name} {offline}, which needs the downloads "
                             "in a layer: a restored layer cache does not bring a cache mount's contents back")
                 stored = next((w.value for w in other.words if w.value in recipe.stores_outputs), None)
                 if stored:
@@ -558,10 +491,10 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
                 if any(_overlaps(existing, t) and existing != t for t in targets):
                     return f"line {ins.line} already mounts {existing}; dfix does not mix its own mount with it"
             for other in _uses(run) if run is not None else []:
-                if other.recipe is recipe and _targets_at(recipe, states[id(ins)], other.command.env, other.words) != targets:
-                    return f"line {ins.line} runs {recipe.package_manager} where the cache directory differs or is unknown"
+                if other.recipe is recipe and _targets_at(other, states[id(ins)]) != targets:
+                    return f"line {ins.line} runs {name} where the cache directory differs or is unknown"
     if storing and tool_runs > 1:
-        return (f"line {storing[0]} runs {recipe.package_manager} {storing[1]}, which puts the project's own "
+        return (f"line {storing[0]} runs {name} {storing[1]}, which puts the project's own "
                 "artifacts into the cache for a later build to read; they must stay in a layer")
     for later in df.stages:
         for ins in later.instructions:
@@ -571,7 +504,7 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
                     if any(_overlaps(posixpath.normpath(src), t) for t in targets):
                         return f"line {ins.line} copies {src} out of the image, so it must stay in a layer"
     for ins in df.stages[-1].instructions:
-        if ins.keyword in ("CMD", "ENTRYPOINT") and any(posixpath.basename(p) in recipe.programs
+        if ins.keyword in ("CMD", "ENTRYPOINT") and any(posixpath.basename(p) in manager.programs
                                                         for p in " ".join(ins.values).split()):
-            return f"the image runs {recipe.package_manager} at start-up (line {ins.line}) and needs its cache"
+            return f"the image runs {name} at start-up (line {ins.line}) and needs its cache"
     return None

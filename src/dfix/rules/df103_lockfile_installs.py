@@ -3,62 +3,13 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from typing import Iterable
 
-from ..copies import UNKNOWN, image_files_before
+from ..copies import UNKNOWN
 from ..dockerfile import TextEdit
-from ..lockfiles import MISMATCH_CHECKS
+from ..managers import Call, ExactInstall, Kind, recognise
 from ..runs import RunScript, run_script
-from ..shell import Command
 from .base import Finding, Rule, RuleContext, Safety
-
-
-@dataclass(frozen=True)
-class LockedInstall:
-    """How one package manager's install becomes lockfile-exact."""
-
-    safety: Safety
-    package_manager: str
-    program: str
-    verbs: frozenset[str | None]  # None: the bare program (``yarn``)
-    lockfiles: tuple[str, ...]
-    exact_flags: frozenset[str]  # already exact
-    blocking_flags: frozenset[str]  # a form dfix leaves alone (global installs, other directories)
-    new_verb: str | None = None  # replace the verb (npm install -> npm ci)
-    add_flag: str | None = None  # or add a flag after it
-
-
-LOCKED_INSTALLS = (
-    # npm ci re-checks the whole tree with the image's own npm, and npm versions disagree
-    # on optional peers: a lockfile written by npm 11 that npm 10's `npm ci` rejects
-    # ("Missing: gcp-metadata@5.3.0 from lock file") passed every root-level check. Until
-    # dfix checks every edge the way the strictest npm does, the switch is opt-in.
-    LockedInstall(
-        Safety.UNSAFE, "npm", "npm", frozenset({"install", "i", "isntall"}), ("npm-shrinkwrap.json", "package-lock.json"),
-        exact_flags=frozenset(),
-        blocking_flags=frozenset({"-g", "--global", "--prefix", "-C", "--no-package-lock", "--package-lock=false",
-                                  "--package-lock-only", "--workspace", "-w", "--workspaces", "--location=global"}),
-        new_verb="ci",
-    ),
-    LockedInstall(
-        Safety.SAFE, "yarn-classic", "yarn", frozenset({None, "install"}), ("yarn.lock",),
-        exact_flags=frozenset({"--frozen-lockfile", "--immutable"}),
-        blocking_flags=frozenset({"--cwd", "global", "--modules-folder", "--no-lockfile"}),
-        add_flag="--frozen-lockfile",
-    ),
-    # pnpm rewrites a lockfile written by another pnpm major (format migration) on a plain
-    # install, and --frozen-lockfile then fails or keeps the old file: which happens
-    # depends on the image's pnpm, which dfix cannot know. Opt-in, like npm.
-    LockedInstall(
-        Safety.UNSAFE, "pnpm", "pnpm", frozenset({"install", "i"}), ("pnpm-lock.yaml",),
-        exact_flags=frozenset({"--frozen-lockfile", "--frozen-lockfile=true"}),
-        blocking_flags=frozenset({"-g", "--global", "--dir", "-C", "--filter", "-F", "--recursive", "-r",
-                                  "--no-lockfile", "--lockfile-only", "--fix-lockfile", "--no-frozen-lockfile",
-                                  "--frozen-lockfile=false", "--prefer-frozen-lockfile", "--workspace-root", "-w"}),
-        add_flag="--frozen-lockfile",
-    ),
-)
 
 
 class LockfileInstalls(Rule):
@@ -120,19 +71,21 @@ class LockfileInstalls(Rule):
                 if run is None:
                     continue
                 for cmd in run.commands:
-                    spec, verb = _recognise(cmd)
+                    call = recognise(cmd)
+                    spec = _exact_form(call)
                     if spec is None:
                         continue
                     if build_context is None:
                         yield self.skip(ins.line, "no build context to read the lockfile from")
                         continue
-                    state = df.states[id(ins)]
-                    files = image_files_before(df, stage, ins, df.states, build_context)
-                    yield from self._check_install(run, cmd, verb, spec, state.workdir, files, build_context)
+                    state = ctx.analysis.state(ins)
+                    files = ctx.analysis.image_files_before(stage, ins)
+                    yield from self._check_install(run, call, spec, state.workdir, files, build_context)
 
-    def _check_install(self, run: RunScript, cmd: Command, verb, spec: LockedInstall, workdir, files, context):
+    def _check_install(self, run: RunScript, call: Call, spec: ExactInstall, workdir, files, context):
         line = run.instruction.line
-        words = [w.value for w in cmd.program_words()[1]]
+        cmd = call.command
+        words = [call.program or ""] + call.arg_values
         if any(w in spec.exact_flags for w in words):
             return
         if any(w.split("=", 1)[0] in spec.blocking_flags or w in spec.blocking_flags for w in words):
@@ -163,39 +116,35 @@ class LockfileInstalls(Rule):
         if pkg_text is None or lock_text is None:
             yield self.skip(line, f"cannot read {manifest} or {lock_ctx}")
             return
-        mismatch = MISMATCH_CHECKS[spec.package_manager](pkg_text, lock_text)
+        mismatch = spec.sync_check(pkg_text, lock_text)
         if mismatch:
             yield self.skip(line, mismatch)
             return
-        yield from self._rewrite(run, cmd, verb, spec, lock_ctx)
+        yield from self._rewrite(run, call, spec, lock_ctx)
 
-    def _rewrite(self, run: RunScript, cmd: Command, verb, spec: LockedInstall, lock: str) -> Iterable[Finding]:
-        words = cmd.program_words()[1]
-        anchor = words[0] if verb is None else next(w for w in words[1:] if w.value == verb)
+    def _rewrite(self, run: RunScript, call: Call, spec: ExactInstall, lock: str) -> Iterable[Finding]:
+        anchor = call.command.program_words()[1][0] if call.verb_word is None else call.verb_word
+        program = call.program
         if spec.new_verb:
             start, end = run.raw(anchor.start, anchor.end)
             edit = TextEdit(start, end, spec.new_verb)
-            what = f"`{spec.program} {spec.new_verb}`"
+            what = f"`{program} {spec.new_verb}`"
         else:
             at = run.raw_point(anchor.end)
             edit = TextEdit(at, at, f" {spec.add_flag}")
-            what = f"`{spec.program} {'' if verb is None else verb + ' '}{spec.add_flag}`"
+            what = f"`{program} {'' if call.verb is None else call.verb + ' '}{spec.add_flag}`"
         yield self.fix(f"use {what} so the install follows {lock} exactly", run.instruction.line, [edit],
-                       safety=spec.safety)
+                       safety=Safety.SAFE if spec.safe else Safety.UNSAFE)
 
 
-def _recognise(cmd: Command) -> tuple[LockedInstall | None, str | None]:
-    program = cmd.program
-    _, words = cmd.program_words()
-    args = [w.value for w in words[1:]]
-    positionals = [a for a in args if not a.startswith("-")]
-    verb = positionals[0] if positionals else None
-    for spec in LOCKED_INSTALLS:
-        if program == spec.program and verb in spec.verbs:
-            if len(positionals) > (0 if verb is None else 1):
-                return None, None  # `npm install express`: adds a package, not a project install
-            return spec, verb
-    return None, None
+def _exact_form(call: Call) -> ExactInstall | None:
+    """The lockfile-exact form of this install, from the first record that has one (yarn: yarn 1's)."""
+    if call.kind is not Kind.INSTALL:
+        return None  # `npm install express` adds a package; `npm i -g` installs a tool
+    for manager in call.managers:
+        if manager.exact is not None and call.verb in manager.exact.verbs:
+            return manager.exact
+    return None
 
 
 def _cwd(workdir: str | None, cd: str | None) -> str | None:

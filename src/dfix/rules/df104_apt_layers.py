@@ -2,52 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
+from ..managers import recognise
+from ..managers.system import APK, APT_LISTS
+from ..mountable import apt_mount_possible
+from ..pkgindex import apk_needs_index, apk_refreshes, apk_verb, apt_verb, later_apk_reader, later_apt_without_update
 from ..runs import RunScript, mount_targets, remove_command, run_script
-from ..shell import Command, Word, first_operand
+from ..shell import Command, Word
 from .base import Finding, Rule, RuleContext, Safety
 
-APT_PROGRAMS = frozenset({"apt-get", "apt"})
-LISTS = "/var/lib/apt/lists"
-
-
-# apt options that take a separate value (`-o Dir::Cache=...`), so the value is not the verb.
-APT_VALUE_FLAGS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--target-release"})
-
-
-# apk options that take a separate value, global (`-X URL`) or of `add` (`-t NAME`).
-APK_VALUE_FLAGS = frozenset({"-X", "--repository", "-p", "--root", "--arch", "--cache-dir", "--keys-dir",
-                             "--repositories-file", "--wait", "--cache-max-age", "--timeout", "-t", "--virtual"})
-# Flags with which an apk call fetches the index itself instead of reading /var/cache/apk.
-APK_REFRESH = frozenset({"--no-cache", "-U", "--update-cache", "--update"})
-# apk calls that never read the index.
-_APK_OFFLINE = frozenset({"del", "info", "version", "stats", "manifest", "verify", "audit", "--version", "-V"})
-
-
-def _apk_action(c: Command) -> str | None:
-    """The apk applet (update, add, ...) of a simple command, or None."""
-    if c.program != "apk":
-        return None
-    verb = first_operand(c.program_words()[1][1:], APK_VALUE_FLAGS)
-    return verb.value if verb else None
-
-
-def _apk_refreshes(c: Command) -> bool:
-    return any(w.value in APK_REFRESH for w in c.program_words()[1])
+LISTS = APT_LISTS
 
 
 def _update_action(c: Command) -> bool:
-    return _apt_action(c) == "update" or _apk_action(c) == "update"
-
-
-def _apt_action(c: Command) -> str | None:
-    """The apt subcommand (update, install, ...) of a simple command, or None."""
-    if c.program not in APT_PROGRAMS:
-        return None
-    verb = first_operand(c.program_words()[1][1:], APT_VALUE_FLAGS)
-    return verb.value if verb else None
+    return apt_verb(c) == "update" or apk_verb(c) == "update"
 
 
 def _cleans_lists(c: Command) -> bool:
@@ -117,7 +87,7 @@ class AptLayers(Rule):
                 run = run_script(ins)
                 if run is None:
                     continue
-                actions = [_apt_action(c) for c in run.commands]
+                actions = [apt_verb(c) for c in run.commands]
                 if run.commands and all(_update_action(c) for c in run.commands):
                     yield from self._merge_update(run, _next_run(body[i + 1 :]))
                     continue
@@ -131,10 +101,10 @@ class AptLayers(Rule):
     def _merge_update(self, update: RunScript, nxt: Instruction | None) -> Iterable[Finding]:
         ins = update.instruction
         follower = run_script(nxt) if nxt is not None and nxt.keyword == "RUN" else None
-        apk = all(_apk_action(c) == "update" for c in update.commands)
+        apk = all(apk_verb(c) == "update" for c in update.commands)
         if follower is None or not follower.commands or (
-                _apk_action(follower.commands[0]) not in ("add", "upgrade") if apk
-                else _apt_action(follower.commands[0]) != "install"):
+                apk_verb(follower.commands[0]) not in ("add", "upgrade") if apk
+                else apt_verb(follower.commands[0]) != "install"):
             if nxt is not None and nxt.keyword != "RUN":
                 yield self.skip(ins.line, f"{nxt.keyword} on line {nxt.line} stands between `apt-get update` "
                                           "and the install; merge them by hand")
@@ -156,17 +126,17 @@ class AptLayers(Rule):
         cmds = list(run.commands)
         for i, update in enumerate(cmds[:-1]):
             add = cmds[i + 1]
-            if _apk_action(update) != "update" or _apk_action(add) not in ("add", "upgrade") or add.operator != "&&":
+            if apk_verb(update) != "update" or apk_verb(add) not in ("add", "upgrade") or add.operator != "&&":
                 continue
             ins = run.instruction
             if update.enclosing or add.enclosing or len(update.program_words()[1]) != 2:
                 yield self.skip(ins.line, "`apk update` is nested or has options; dfix leaves it alone")
                 return
-            reader = next((c for c in cmds[i + 2:] if _apk_needs_index(c)), None)
+            reader = next((c for c in cmds[i + 2:] if apk_needs_index(c)), None)
             if reader is not None:
                 yield self.skip(ins.line, f"`{run.script.source(reader)}` reads the index `apk update` keeps")
                 return
-            later = _later_apk_reader(df, stage, ins)
+            later = later_apk_reader(df, stage, ins)
             if later is not None:
                 yield self.skip(ins.line, f"line {later.line} runs apk without fetching the index and needs the one "
                                           "`apk update` keeps")
@@ -177,7 +147,7 @@ class AptLayers(Rule):
                 return
             edits = [removal]
             what = "drop `apk update`: `apk add --no-cache` fetches the index itself and keeps it out of the image"
-            if not _apk_refreshes(add):
+            if not apk_refreshes(add):
                 verb = _apk_verb_word(add)
                 at = run.raw_point(verb.end)
                 edits.append(TextEdit(at, at, " --no-cache"))
@@ -206,7 +176,7 @@ class AptLayers(Rule):
 
     def _no_recommends(self, run: RunScript) -> Iterable[Finding]:
         for c in run.commands:
-            if _apt_action(c) != "install" or any(w.value == "--no-install-recommends" for w in c.words):
+            if apt_verb(c) != "install" or any(w.value == "--no-install-recommends" for w in c.words):
                 continue
             _, words = c.program_words()
             verb = next(w for w in words[1:] if w.value == "install")
@@ -220,23 +190,14 @@ class AptLayers(Rule):
 
 
 def _apk_verb_word(c: Command) -> Word:
-    verb = first_operand(c.program_words()[1][1:], APK_VALUE_FLAGS)
-    assert verb is not None
-    return verb
-
-
-def _apk_needs_index(c: Command) -> bool:
-    action = _apk_action(c)
-    return action is not None and action not in _APK_OFFLINE and not _apk_refreshes(c) and action != "update"
+    call = recognise(c)
+    assert call.manager is APK and call.verb_word is not None
+    return call.verb_word
 
 
 def _df102_mounts_apt(ctx: RuleContext, ins: Instruction) -> bool:
     """Whether DF102 is on and will give this RUN apt cache mounts instead."""
-    if "DF102" not in ctx.enabled:
-        return False
-    from .df102_cache_mounts import apt_mount_possible
-
-    return apt_mount_possible(ctx, ins)
+    return "DF102" in ctx.enabled and apt_mount_possible(ctx.settings, ctx.dockerfile, ctx.analysis.state(ins), ins)
 
 
 # Instructions that neither read nor change files, so an update may move past them.
@@ -248,42 +209,4 @@ def _next_run(rest: list[Instruction]) -> Instruction | None:
     for ins in rest:
         if ins.keyword not in _TRANSPARENT:
             return ins
-    return None
-
-
-def later_apt_without_update(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
-    """The first later RUN (this stage or a stage built on it) that uses apt without updating first."""
-    return _later_index_reader(df, stage, ins, "apt", lambda c: _apt_action(c) == "update", _apt_reads_lists)
-
-
-def _apt_reads_lists(c: Command) -> bool:
-    return _apt_action(c) not in (None, "clean", "autoremove", "purge", "remove")
-
-
-def _later_apk_reader(df: Dockerfile, stage: Stage, ins: Instruction) -> Instruction | None:
-    """The first later RUN (this stage or one built on it) whose apk reads the index without fetching it."""
-    return _later_index_reader(df, stage, ins, "apk", lambda c: _apk_action(c) == "update", _apk_needs_index)
-
-
-def _later_index_reader(df: Dockerfile, stage: Stage, ins: Instruction, program: str,
-                        refreshes: Callable[[Command], bool], reads: Callable[[Command], bool]) -> Instruction | None:
-    """The first RUN after `ins` (this stage or one built on it) that reads a package index it did not refresh."""
-    started = False
-    for s in [stage] + df.descendants(stage):
-        for later in s.instructions[1:]:
-            if later is ins:
-                started = True
-                continue
-            if s is stage and not started:
-                continue
-            run = run_script(later)
-            if run is None:
-                if later.keyword == "RUN" and program in later.args:
-                    return later  # cannot read it: assume it needs the index
-                continue
-            for c in run.commands:
-                if refreshes(c):
-                    break
-                if reads(c):
-                    return later
     return None

@@ -1,5 +1,5 @@
-"""Stack detectors: one module per ecosystem, each returning Stack records."""
+"""Stack detectors: which ecosystem and package manager a Dockerfile stage builds, and with what inputs."""
 
-from .base import CacheDir, InstallCommand, Invocation, Stack, cache_dirs_for
+from .base import Hazard, HazardKind, InstallCommand, Invocation, Stack
 
-__all__ = ["CacheDir", "InstallCommand", "Invocation", "Stack", "cache_dirs_for"]
+__all__ = ["Hazard", "HazardKind", "InstallCommand", "Invocation", "Stack"]

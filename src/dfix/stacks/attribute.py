@@ -19,11 +19,12 @@ from types import ModuleType
 from ..context import BuildContext
 from ..dockerfile import Dockerfile, Instruction, Stage
 from ..dockerfile.expand import expand
-from ..dockerfile.state import State, global_arg_values
+from ..buildstate import State, global_arg_values
 from ..shell import Command, ShellScript, parse_shell
 
+from ..managers import cache_dirs_for, recognise
 from . import go, java, node, python
-from .base import InstallCommand, Invocation, Stack, cache_dirs_for, join
+from .base import InstallCommand, Invocation, Stack, invocation, join
 
 ECOSYSTEM_MODULES = {"node": node, "python": python, "go": go, "java": java}
 
@@ -37,13 +38,6 @@ IMAGE_WORDS = {
     "maven": "java", "gradle": "java", "temurin": "java", "openjdk": "java", "jdk": "java", "jre": "java",
     "corretto": "java", "amazoncorretto": "java", "zulu": "java", "semeru": "java", "sapmachine": "java",
     "liberica": "java", "ibmjava": "java", "java": "java",
-}
-# ENV the official images set that moves a cache directory.
-# `<pm> config set <key> <dir>` writes ~/.npmrc / ~/.yarnrc; later RUNs see it like this env var.
-CONFIG_SETTERS = {
-    ("npm", "cache"): "NPM_CONFIG_CACHE",
-    ("pnpm", "store-dir"): "npm_config_store_dir",
-    ("yarn", "cache-folder"): "YARN_CACHE_FOLDER",
 }
 INSTALL_KINDS = ("install", "project", "fetch")
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
@@ -61,7 +55,7 @@ class Call:
 
 @dataclass
 class StageState:
-    """What detection tracks beyond the build state (USER, WORKDIR, ENV come from Dockerfile.states)."""
+    """What detection tracks beyond the build state (USER, WORKDIR, ENV come from the build states)."""
 
     ecosystems: set[str] = field(default_factory=set)
     copies_context: bool = False  # this stage (not its parent) COPYs or ADDs from the build context
@@ -123,7 +117,13 @@ def image_name(image: str) -> str:
     return last.split(":", 1)[0].lower()
 
 
-def attribute(df: Dockerfile, ctx: BuildContext, dockerfile_dir: str = ".") -> list[StageReport]:
+def attribute(df: Dockerfile, ctx: BuildContext, build_states: dict[int, State] | None = None,
+              dockerfile_dir: str = ".") -> list[StageReport]:
+    """The stacks each stage builds; ``build_states`` are the parse's (computed when not given)."""
+    if build_states is None:
+        from ..buildstate import stage_states
+
+        build_states = stage_states(df)
     states: dict[str, StageState] = {}
     reports: list[StageReport] = []
     global_args = global_arg_values(df)
@@ -131,13 +131,13 @@ def attribute(df: Dockerfile, ctx: BuildContext, dockerfile_dir: str = ".") -> l
         base = expand(stage.base, global_args) or stage.base
         parent = states.get(base.lower())
         state = parent.copy() if parent else StageState()
-        state.build = df.states[id(stage.from_instruction)]
+        state.build = build_states[id(stage.from_instruction)]
         if parent is None:
             ecosystem = image_ecosystem(base)
             if ecosystem:
                 state.ecosystems.add(ecosystem)
         report = StageReport(stage.index, stage.name, stage.base)
-        calls = _walk(df, stage, state, report, set(states))
+        calls = _walk(stage, state, report, set(states), build_states)
         report.stacks = _stacks(ctx, state, calls, dockerfile_dir, image_only=parent is None or state.copies_context)
         reports.append(report)
         if stage.name:
@@ -146,10 +146,11 @@ def attribute(df: Dockerfile, ctx: BuildContext, dockerfile_dir: str = ".") -> l
     return reports
 
 
-def _walk(df: Dockerfile, stage: Stage, state: StageState, report: StageReport, stages: set[str]) -> list[Call]:
+def _walk(stage: Stage, state: StageState, report: StageReport, stages: set[str],
+          build_states: dict[int, State]) -> list[Call]:
     calls: list[Call] = []
     for ins in stage.instructions[1:]:
-        state.build = df.states[id(ins)]
+        state.build = build_states[id(ins)]
         keyword = ins.keyword
         if keyword in ("COPY", "ADD") and ins.flag("from") is None and not ins.heredocs:
             _record_copy(ins, state)
@@ -163,7 +164,7 @@ def _walk(df: Dockerfile, stage: Stage, state: StageState, report: StageReport, 
             state.shell = posixpath.basename(ins.json_args[0].replace("\\", "/")).lower()
         elif keyword == "RUN" and (state.shell in SHELLS or ins.json_args is not None):
             calls += _run_calls(ins, state, report)
-    state.build = df.states[id(stage)]
+    state.build = build_states[id(stage)]
     return calls
 
 
@@ -198,14 +199,12 @@ def _run_calls(ins: Instruction, state: StageState, report: StageReport) -> list
             report.unparsed.append(f"line {ins.line}: {text[start:end]}")
         for command in script.commands:
             _record_config_setter(command, state)
-            for module in ECOSYSTEM_MODULES.values():
-                invocation = module.recognise(command)
-                if invocation is None:
-                    continue
-                env = dict(state.env)
-                env.update(command.program_words()[0])
-                calls.append(Call(invocation, ins, script, _container_dir(state, command, invocation), env,
-                                  state.user))
+            found = invocation(command)
+            if found is None:
+                continue
+            env = dict(state.env)
+            env.update(command.program_words()[0])
+            calls.append(Call(found, ins, script, _container_dir(state, command, found), env, state.user))
     return calls
 
 
@@ -239,11 +238,15 @@ def _record_bind_mount(spec: str, state: StageState) -> None:
 
 
 def _record_config_setter(command: Command, state: StageState) -> None:
-    argv = command.argv
-    if len(argv) >= 5 and argv[1:3] == ["config", "set"]:
-        var = CONFIG_SETTERS.get((command.program or "", argv[3]))
+    """`<pm> config set <key> <dir>` writes ~/.npmrc / ~/.yarnrc; later RUNs see it like the env var."""
+    call = recognise(command)
+    values = call.arg_values
+    if call.kind != "config" or len(values) < 4 or values[:2] != ["config", "set"]:
+        return
+    for manager in call.managers:
+        var = manager.config_setters.get(values[2])
         if var:
-            state.config_env[var] = argv[4]
+            state.config_env[var] = values[3]
 
 
 def _container_dir(state: StageState, command: Command, invocation: Invocation) -> str | None:

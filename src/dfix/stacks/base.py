@@ -1,11 +1,13 @@
-"""Records shared by the stack detectors, and where each package manager keeps its cache."""
+"""Records shared by the stack detectors: stacks, their install commands, typed hazards."""
 
 from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
+from ..managers import Kind, recognise
 from ..shell import Command
 
 ECOSYSTEMS = ("node", "python", "go", "java")
@@ -21,6 +23,31 @@ class InstallCommand:
     files: tuple[str, ...] = ()  # files it names (`-r requirements.txt`), as written: relative to cwd or absolute
 
 
+class HazardKind(str, Enum):
+    """Why a manifest-first reorder may be unsafe. Rules branch on these, never on messages."""
+
+    LIFECYCLE_SCRIPT = "lifecycle-script"  # an install-time script of the project runs: may read any file
+    LOCAL_DEPENDENCY = "local-dependency"  # a `file:` package directory the install reads (copied with manifests)
+    MISSING_INPUT = "missing-input"  # a file or directory the install reads is not in the context
+    PROJECT_INSTALL = "project-install"  # the install builds the project itself
+    REQUIREMENTS_LOCAL_PROJECT = "requirements-local-project"  # a requirements file installs a local project
+    SETUP_PY_DYNAMIC = "setup-py-dynamic"  # setup.py opens files dfix cannot name, or cannot be parsed
+    GO_LOCAL_REPLACE = "go-local-replace"  # replace => ./dir: download reads its go.mod, the build all of it
+    OUTSIDE_CONTEXT = "outside-context"  # a path that points outside the build context
+    UNREADABLE_MANIFEST = "unreadable-manifest"  # a manifest that does not parse: what it asks for is unknown
+    INCLUDED_BUILD = "included-build"  # Gradle includeBuild / buildSrc: the install compiles a whole directory
+
+
+@dataclass(frozen=True)
+class Hazard:
+    kind: HazardKind
+    path: str | None  # the context path it is about, when there is one
+    message: str  # for people only
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "path": self.path, "message": self.message}
+
+
 @dataclass
 class Stack:
     ecosystem: str
@@ -34,8 +61,11 @@ class Stack:
     cache_dirs: list[str] = field(default_factory=list)
     build_outputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    hazards: list[str] = field(default_factory=list)  # reasons a manifest-first reorder may be unsafe
+    hazards: list[Hazard] = field(default_factory=list)  # reasons a manifest-first reorder may be unsafe
     ambiguous: str | None = None
+
+    def hazard(self, kind: HazardKind, path: str | None, message: str) -> None:
+        self.hazards.append(Hazard(kind, path, message))
 
     def add_inputs(self, paths: list[str]) -> None:
         for path in paths:
@@ -58,7 +88,8 @@ class Stack:
             "cache_dirs": self.cache_dirs,
             "build_outputs": self.build_outputs,
             "notes": self.notes,
-            "hazards": self.hazards,
+            "hazards": [h.message for h in self.hazards],
+            "hazard_kinds": [h.to_dict() for h in self.hazards],
             "ambiguous": self.ambiguous,
         }
 
@@ -66,113 +97,6 @@ class Stack:
 def join(root: str, name: str) -> str:
     """A context path for ``name`` inside project dir ``root`` (both slash paths)."""
     return posixpath.normpath(posixpath.join(root, name)) if root not in ("", ".") else posixpath.normpath(name)
-
-
-# --- cache directories -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CacheSpec:
-    """Where a package manager caches downloads: env overrides first, else a path under a base."""
-
-    env_vars: tuple[str, ...]  # the first one set wins; its value is the cache dir
-    default: str  # relative to the base below
-    base: str = "home"  # "home", "xdg_cache" ($XDG_CACHE_HOME or ~/.cache), "xdg_data" (~/.local/share)
-    root_default: str | None = None  # a different absolute default when running as root
-
-
-CACHE_SPECS: dict[str, tuple[CacheSpec, ...]] = {
-    "npm": (CacheSpec(("NPM_CONFIG_CACHE", "npm_config_cache"), ".npm"),),
-    # yarn v1 swaps the home for /usr/local/share when running as root on Linux.
-    "yarn-classic": (
-        CacheSpec(("YARN_CACHE_FOLDER",), "yarn", base="xdg_cache", root_default="/usr/local/share/.cache/yarn"),
-    ),
-    # Only with enableGlobalCache (Yarn 4's default); Yarn 2/3 cache inside the project (.yarn/cache).
-    # The global cache is <globalFolder>/cache; YARN_CACHE_FOLDER is the project cache, which
-    # the global cache replaces (see yarn_berry for when that holds).
-    "yarn-berry": (CacheSpec((), ".yarn/berry/cache"),),
-    "pnpm": (
-        CacheSpec(("npm_config_store_dir", "NPM_CONFIG_STORE_DIR"), "pnpm/store", base="xdg_data"),
-    ),
-    "bun": (CacheSpec(("BUN_INSTALL_CACHE_DIR",), ".bun/install/cache"),),
-    "pip": (CacheSpec(("PIP_CACHE_DIR",), "pip", base="xdg_cache"),),
-    "setuptools": (CacheSpec(("PIP_CACHE_DIR",), "pip", base="xdg_cache"),),
-    "poetry": (CacheSpec(("POETRY_CACHE_DIR",), "pypoetry", base="xdg_cache"),),
-    "uv": (CacheSpec(("UV_CACHE_DIR",), "uv", base="xdg_cache"),),
-    "pdm": (CacheSpec(("PDM_CACHE_DIR",), "pdm", base="xdg_cache"),),
-    "pipenv": (
-        CacheSpec(("PIPENV_CACHE_DIR",), "pipenv", base="xdg_cache"),
-        CacheSpec(("PIP_CACHE_DIR",), "pip", base="xdg_cache"),
-    ),
-    "hatch": (CacheSpec(("HATCH_CACHE_DIR",), "hatch", base="xdg_cache"),),
-    "go": (
-        CacheSpec(("GOMODCACHE",), "go/pkg/mod"),
-        CacheSpec(("GOCACHE",), "go-build", base="xdg_cache"),
-    ),
-    # The local repository, not ~/.m2 itself: settings.xml lives beside it.
-    "maven": (CacheSpec((), ".m2/repository"),),
-    "gradle": (CacheSpec(("GRADLE_USER_HOME",), ".gradle"),),
-}
-
-# Non-root users whose home directory the official images define.
-KNOWN_HOMES = {"node": "/home/node", "gradle": "/home/gradle"}
-ROOT_USERS = frozenset({"root", "0"})
-
-
-@dataclass(frozen=True)
-class CacheDir:
-    path: str | None  # None when the home directory cannot be known statically
-    origin: str  # "default", "env GOCACHE", ...
-    unknown: str | None = None  # why path is None
-
-
-def home_for(user: str | None, home: str | None) -> str | None:
-    if home:
-        return home
-    name = (user or "root").split(":", 1)[0]
-    if name in ROOT_USERS:
-        return "/root"
-    return KNOWN_HOMES.get(name)
-
-
-def cache_dirs_for(
-    package_manager: str, env: dict[str, str], user: str | None, home: str | None
-) -> list[CacheDir]:
-    """Cache directories of ``package_manager`` for a RUN with this env, USER and HOME."""
-    result: list[CacheDir] = []
-    user_home = home_for(user, home or env.get("HOME"))
-    is_root = (user or "root").split(":", 1)[0] in ROOT_USERS
-    for spec in CACHE_SPECS.get(package_manager, ()):
-        result.append(_resolve(package_manager, spec, env, user, user_home, is_root))
-    return result
-
-
-def _resolve(
-    package_manager: str, spec: CacheSpec, env: dict[str, str], user: str | None, user_home: str | None, is_root: bool
-) -> CacheDir:
-    for var in spec.env_vars:
-        if env.get(var):
-            return CacheDir(env[var].rstrip("/"), f"env {var}")
-    if package_manager == "pnpm" and env.get("PNPM_HOME"):
-        return CacheDir(env["PNPM_HOME"].rstrip("/") + "/store", "env PNPM_HOME")
-    if package_manager == "yarn-berry" and env.get("YARN_GLOBAL_FOLDER"):
-        return CacheDir(env["YARN_GLOBAL_FOLDER"].rstrip("/") + "/cache", "env YARN_GLOBAL_FOLDER")
-    if package_manager == "go" and spec.default == "go/pkg/mod" and env.get("GOPATH"):
-        gopath = env["GOPATH"].split(":", 1)[0].rstrip("/")
-        return CacheDir(gopath + "/pkg/mod", "env GOPATH")
-    if package_manager == "maven" and "-Dmaven.repo.local=" in env.get("MAVEN_OPTS", ""):
-        value = env["MAVEN_OPTS"].split("-Dmaven.repo.local=", 1)[1].split()[0]
-        return CacheDir(value, "env MAVEN_OPTS")
-    if spec.root_default and is_root and not env.get("HOME"):
-        return CacheDir(spec.root_default, "default for root")
-    if spec.base == "xdg_cache" and env.get("XDG_CACHE_HOME"):
-        return CacheDir(env["XDG_CACHE_HOME"].rstrip("/") + "/" + spec.default, "env XDG_CACHE_HOME")
-    if spec.base == "xdg_data" and env.get("XDG_DATA_HOME"):
-        return CacheDir(env["XDG_DATA_HOME"].rstrip("/") + "/" + spec.default, "env XDG_DATA_HOME")
-    if user_home is None:
-        return CacheDir(None, "default", f"home directory of user {user!r} is not known statically")
-    under = {"home": "", "xdg_cache": ".cache/", "xdg_data": ".local/share/"}[spec.base]
-    return CacheDir(f"{user_home.rstrip('/')}/{under}{spec.default}", "default")
 
 
 # --- recognised package-manager calls ---------------------------------------------------
@@ -184,11 +108,25 @@ class Invocation:
 
     ecosystem: str
     package_manager: str | None  # None when the command alone does not tell (``yarn``: classic or berry?)
-    kind: str  # "install": dependencies only; "project": installs the project itself; "build"; "fetch"
+    kind: Kind  # INSTALL, PROJECT, FETCH or BUILD
     command: Command
     project_dir: str | None = None  # from --prefix / --cwd / -C, relative to the command's cwd
     files: tuple[str, ...] = ()  # files the command names (``-r requirements.txt``), relative to its cwd
     outputs: tuple[str, ...] = ()  # artefacts it writes (``go build -o /bin/app``)
+
+
+# Calls a detector attributes to a project; tools, cleanups and the like are not the project's.
+INVOCATION_KINDS = frozenset({Kind.INSTALL, Kind.PROJECT, Kind.FETCH, Kind.BUILD})
+
+
+def invocation(command: Command) -> Invocation | None:
+    """The project's package-manager call in ``command``, as the recogniser sees it, or None."""
+    call = recognise(command)
+    if not call.managers or call.kind not in INVOCATION_KINDS or call.ecosystem == "system":
+        return None
+    package_manager = call.manager.name if call.manager is not None else None
+    return Invocation(call.ecosystem, package_manager, call.kind, command, call.project_dir, call.files,
+                      call.outputs)
 
 
 def disagreement(used: str, claimed: list[str], claimed_by: str) -> str | None:

@@ -7,35 +7,15 @@ import re
 
 from ..context import BuildContext
 from ..shell import Command
-from .base import Invocation, Stack, flag_value, join, positionals
+from .base import HazardKind, Invocation, Stack, invocation, join
 
 # go.mod is line-oriented data, so a regex per directive is enough here.
 _REPLACE_LINE = re.compile(r"^\s*(?:replace\s+)?\S+(?:\s+\S+)?\s+=>\s+(\S+)(?:\s+\S+)?\s*$")
 _USE_LINE = re.compile(r"^\s*(?:use\s+)?(\S+)\s*$")
 
-_KINDS = {"download": "install", "build": "build", "install": "build", "generate": "build", "vendor": "install",
-          "test": "build", "run": "build"}
-_VALUE_FLAGS = frozenset({"-o", "-C", "-ldflags", "-tags", "-gcflags", "-asmflags", "-mod", "-modfile", "-p",
-                          "-pkgdir", "-buildmode", "-compiler", "-installsuffix", "-overlay", "-pgo", "-trimpath"})
-
-
 def recognise(command: Command) -> Invocation | None:
-    if command.program != "go":
-        return None
-    _, words = command.program_words()
-    argv = [w.value for w in words[1:]]
-    args = positionals(argv, _VALUE_FLAGS)
-    if not args:
-        return None
-    sub = args[1] if args[0] == "mod" and len(args) > 1 else args[0]
-    kind = _KINDS.get(sub)
-    if kind is None or (args[0] != "mod" and sub in ("download", "vendor")):
-        return None
-    if sub == "install" and any("@" in a for a in args[1:]):
-        return None  # `go install tool@version`: a tool, not the project
-    output = flag_value(argv, ("-o",))
-    return Invocation("go", "go", kind, command, project_dir=flag_value(argv, ("-C",)),
-                      outputs=(output,) if output else ())
+    found = invocation(command)
+    return found if found is not None and found.ecosystem == "go" else None
 
 
 def project_roots(ctx: BuildContext) -> list[str]:
@@ -103,13 +83,12 @@ def detect(ctx: BuildContext, root: str, invocations: list[Invocation]) -> Stack
         for target in local_replacements(text):
             local = join(module_dir, target)
             if local.startswith(".."):
-                stack.hazards.append(f"replace => {target} points outside the build context")
+                stack.hazard(HazardKind.OUTSIDE_CONTEXT, local, f"replace => {target} points outside the build context")
                 continue
             present = [p for p in (join(local, "go.mod"), join(local, "go.sum")) if ctx.is_file(p)]
             stack.add_inputs(present)
-            stack.hazards.append(
-                f"replace => {target}: go mod download reads {local}/go.mod; go build needs all of {local}/"
-            )
+            stack.hazard(HazardKind.GO_LOCAL_REPLACE, local + "/",
+                         f"replace => {target}: go mod download reads {local}/go.mod; go build needs all of {local}/")
     if ctx.is_file(join(root, "vendor/modules.txt")):
         stack.notes.append("vendored: builds read vendor/, no download needed")
         stack.add_inputs([join(root, "vendor") + "/"])

@@ -7,48 +7,21 @@ import re
 import xml.etree.ElementTree as ET
 
 from ..context import BuildContext
+from ..managers.java import GRADLE, MAVEN
 from ..shell import Command
-from .base import Invocation, Stack, join, positionals
+from .base import HazardKind, Invocation, Stack, invocation, join
 
-GRADLE_BUILD_FILES = ("build.gradle", "build.gradle.kts")
-GRADLE_SETTINGS_FILES = ("settings.gradle", "settings.gradle.kts")
-GRADLE_EXTRA_FILES = ("gradle.properties", "gradlew", "gradle/libs.versions.toml")
-GRADLE_DIRS = ("gradle/wrapper", "buildSrc")
-MAVEN_EXTRA_FILES = ("mvnw", ".mvn/jvm.config", ".mvn/maven.config", ".mvn/extensions.xml")
-MAVEN_DIRS = (".mvn/wrapper",)
+GRADLE_BUILD_FILES = tuple(m for m in GRADLE.manifests if m.startswith("build."))
+GRADLE_SETTINGS_FILES = tuple(m for m in GRADLE.manifests if m.startswith("settings."))
 
-_PROGRAMS = {"mvn": "maven", "mvnw": "maven", "gradle": "gradle", "gradlew": "gradle"}
-# Goals/tasks that only resolve dependencies; anything else compiles the project.
-_FETCH_GOALS = frozenset({"dependency:go-offline", "dependency:resolve", "dependency:resolve-plugins",
-                          "de.qaware.maven:go-offline-maven-plugin:resolve-dependencies", "dependencies",
-                          "dependencies:resolve", "--version", "-v", "help"})
-_MAVEN_VALUE_FLAGS = frozenset({"-f", "--file", "-s", "--settings", "-pl", "--projects", "-P", "-T", "-gs", "-rf"})
-_GRADLE_VALUE_FLAGS = frozenset({"-p", "--project-dir", "-x", "--exclude-task", "-b", "--build-file", "-c",
-                                 "-g", "--gradle-user-home", "-D", "-P", "--init-script", "-I"})
 # Groovy or Kotlin: include 'a', ':b'  /  include("a", "b")  /  includeBuild("../x")
 _INCLUDE_CALL = re.compile(r"^\s*(include|includeBuild)\b\s*\(?\s*(.*)$", re.MULTILINE)
 _QUOTED = re.compile(r"""["']([^"']+)["']""")
 
 
 def recognise(command: Command) -> Invocation | None:
-    package_manager = _PROGRAMS.get(command.program or "")
-    if package_manager is None:
-        return None
-    _, words = command.program_words()
-    argv = [w.value for w in words[1:]]
-    flags = _MAVEN_VALUE_FLAGS if package_manager == "maven" else _GRADLE_VALUE_FLAGS
-    goals = positionals(argv, flags)
-    if goals and all(g in _FETCH_GOALS for g in goals):
-        kind = "install"
-    else:
-        kind = "build"
-    project_dir = None
-    for i, word in enumerate(argv[:-1]):
-        if word in ("-f", "--file") and package_manager == "maven":
-            project_dir = posixpath.dirname(argv[i + 1]) or "."
-        elif word in ("-p", "--project-dir") and package_manager == "gradle":
-            project_dir = argv[i + 1]
-    return Invocation("java", package_manager, kind, command, project_dir)
+    found = invocation(command)
+    return found if found is not None and found.ecosystem == "java" else None
 
 
 def project_roots(ctx: BuildContext) -> list[str]:
@@ -109,10 +82,10 @@ def _maven(ctx: BuildContext, root: str, stack: Stack) -> None:
     stack.manifests = [p for p in poms if ctx.is_file(p)]
     missing = [p for p in poms if not ctx.is_file(p)]
     for pom in missing:
-        stack.hazards.append(f"module {pom} is listed in <modules> but is not in the context")
+        stack.hazard(HazardKind.MISSING_INPUT, pom, f"module {pom} is listed in <modules> but is not in the context")
     stack.add_inputs(stack.manifests)
-    stack.add_inputs([join(root, f) for f in MAVEN_EXTRA_FILES if ctx.is_file(join(root, f))])
-    for directory in MAVEN_DIRS:
+    stack.add_inputs([join(root, f) for f in MAVEN.config_files if ctx.is_file(join(root, f))])
+    for directory in MAVEN.config_dirs:
         stack.add_inputs(ctx.files_under(join(root, directory)))
     if len(stack.manifests) > 1:
         stack.notes.append(f"multi-module build: {len(stack.manifests)} pom.xml files")
@@ -142,13 +115,15 @@ def _gradle(ctx: BuildContext, root: str, stack: Stack) -> None:
                                 if ctx.is_file(join(root, join(project, n)))]
         for build in builds:
             build_dir = join(root, build)
-            stack.hazards.append(f"includeBuild {build}: the install reads the whole of {build_dir}/")
+            stack.hazard(HazardKind.INCLUDED_BUILD, build_dir + "/",
+                         f"includeBuild {build}: the install reads the whole of {build_dir}/")
             stack.add_inputs([build_dir + "/"])
     stack.add_inputs(stack.manifests)
-    stack.add_inputs([join(root, f) for f in GRADLE_EXTRA_FILES if ctx.is_file(join(root, f))])
+    stack.add_inputs([join(root, f) for f in GRADLE.config_files if ctx.is_file(join(root, f))])
     stack.add_inputs(ctx.files_under(join(root, "gradle/wrapper")))
     catalogs = [f for f in ctx.files_under(join(root, "gradle")) if f.endswith(".versions.toml")]
     stack.add_inputs(catalogs)
     if ctx.is_dir(join(root, "buildSrc")):
         stack.add_inputs([join(root, "buildSrc") + "/"])
-        stack.hazards.append("buildSrc/ is compiled before any task runs: the install reads all of it")
+        stack.hazard(HazardKind.INCLUDED_BUILD, join(root, "buildSrc") + "/",
+                     "buildSrc/ is compiled before any task runs: the install reads all of it")

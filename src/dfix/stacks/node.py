@@ -7,31 +7,15 @@ import posixpath
 from typing import Any
 
 from ..context import BuildContext
+from ..managers import by_name
+from ..managers import node as node_managers
+from ..managers.registry import lockfile_owners
 from ..shell import Command, parse_shell
-from .base import Invocation, Stack, disagreement, flag_value, join, positionals
+from .base import HazardKind, Invocation, Stack, disagreement, invocation, join
 
-LOCKFILES = {
-    "package-lock.json": "npm",
-    "npm-shrinkwrap.json": "npm",
-    "yarn.lock": "yarn",
-    "pnpm-lock.yaml": "pnpm",
-    "bun.lockb": "bun",
-    "bun.lock": "bun",
-}
-# Files beside package.json that change what an install resolves or runs.
-CONFIG_FILES = {
-    "npm": (".npmrc",),
-    "yarn-classic": (".npmrc", ".yarnrc"),
-    "yarn-berry": (".yarnrc.yml",),
-    "pnpm": (".npmrc", "pnpm-workspace.yaml", ".pnpmfile.cjs", ".pnpmfile.mjs"),
-    "bun": (".npmrc", "bunfig.toml"),
-}
-# Directories an install reads whole: yarn berry's release, plugins, patches and offline cache.
-CONFIG_DIRS = {
-    "yarn-berry": (".yarn/releases", ".yarn/plugins", ".yarn/patches", ".yarn/cache"),
-    "yarn-classic": (".yarn/releases",),
-}
-LIFECYCLE_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare")
+# Lockfile name -> the package manager that writes it ("yarn" when yarn 1 and 2+ share it).
+LOCKFILES = lockfile_owners("node")
+LIFECYCLE_SCRIPTS = node_managers.LIFECYCLE_SCRIPTS
 # Tools that read a fixed directory when run from a lifecycle script.
 SCRIPT_TOOL_DIRS = {"patch-package": "patches"}
 LOCAL_PROTOCOLS = ("file:", "link:", "portal:")
@@ -39,44 +23,10 @@ DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies", 
 # Output directory of well-known build tools named in a "build" script.
 BUILD_TOOL_OUTPUTS = {"next": ".next/", "vite": "dist/", "react-scripts": "build/", "ng": "dist/", "nuxt": ".output/"}
 
-# (program, subcommand) → kind; subcommand None means "no subcommand given".
-_COMMANDS: dict[str, dict[str | None, str]] = {
-    "npm": {"ci": "install", "clean-install": "install", "install": "install", "i": "install", "run": "build",
-            "run-script": "build"},
-    "yarn": {None: "install", "install": "install", "run": "build"},
-    "pnpm": {"install": "install", "i": "install", "fetch": "fetch", "run": "build"},
-    "bun": {"install": "install", "i": "install", "run": "build"},
-}
-_PACKAGE_MANAGER_OF_PROGRAM = {"npm": "npm", "pnpm": "pnpm", "bun": "bun", "yarn": None}
-_VALUE_FLAGS = frozenset({"--prefix", "--cwd", "-C", "--dir", "--filter", "-F", "--omit", "--include", "--registry",
-                          "--cache", "--network-timeout", "--mutex", "--cache-folder", "--modules-folder"})
-_GLOBAL_FLAGS = frozenset({"-g", "--global"})
-# Subcommands that are not package.json scripts (`yarn build` is a script, `yarn add` is not).
-_NOT_SCRIPTS = frozenset({"add", "remove", "dlx", "exec", "x", "config", "store", "set", "cache", "link", "unlink",
-                          "why", "info", "list", "ls", "outdated", "upgrade", "up", "update", "version", "-v",
-                          "--version", "init", "create", "plugin", "workspaces", "setup", "prune", "pack",
-                          "publish", "audit", "import"})
-
 
 def recognise(command: Command) -> Invocation | None:
-    program = command.program
-    if program not in _COMMANDS:
-        return None
-    _, words = command.program_words()
-    argv = [w.value for w in words[1:]]
-    if any(a in _GLOBAL_FLAGS for a in argv) or (argv[:1] == ["global"]):
-        return None  # installing a tool, not the project's dependencies
-    args = positionals(argv, _VALUE_FLAGS)
-    sub = args[0] if args else None
-    kind = _COMMANDS[program].get(sub)
-    if kind is None and program in ("yarn", "bun", "pnpm") and sub is not None and sub not in _NOT_SCRIPTS:
-        kind = "build"  # `yarn build` runs the package.json script
-    if kind is None:
-        return None
-    if kind == "install" and len(args) > 1:
-        return None  # `npm install express`: adding packages
-    project_dir = flag_value(argv, ("--prefix", "--cwd", "-C", "--dir"))
-    return Invocation("node", _PACKAGE_MANAGER_OF_PROGRAM[program], kind, command, project_dir)
+    found = invocation(command)
+    return found if found is not None and found.ecosystem == "node" else None
 
 
 def project_roots(ctx: BuildContext) -> list[str]:
@@ -122,6 +72,8 @@ def detect(ctx: BuildContext, root: str, invocations: list[Invocation]) -> Stack
             stack.add_inputs([member_manifest])
             stack.add_inputs([join(package_dir, ".npmrc")] if ctx.is_file(join(package_dir, ".npmrc")) else [])
         data = pkg if package_dir == lock_dir else read_json(ctx, member_manifest) or {}
+        if ctx.is_file(member_manifest) and read_json(ctx, member_manifest) is None:
+            stack.hazard(HazardKind.UNREADABLE_MANIFEST, member_manifest, f"{member_manifest} is not valid JSON")
         _lifecycle_hazards(ctx, package_dir, data, stack)
         _local_dependencies(ctx, package_dir, data, stack)
         _patched_dependencies(ctx, package_dir, data, stack)
@@ -243,8 +195,11 @@ def simple_yaml_map(text: str, key: str) -> dict[str, str]:
 
 
 def _config_inputs(ctx: BuildContext, root: str, package_manager: str) -> list[str]:
-    found = [join(root, name) for name in CONFIG_FILES.get(package_manager, ()) if ctx.is_file(join(root, name))]
-    for directory in CONFIG_DIRS.get(package_manager, ()):
+    manager = by_name(package_manager)
+    if manager is None:
+        return []
+    found = [join(root, name) for name in manager.config_files if ctx.is_file(join(root, name))]
+    for directory in manager.config_dirs:
         found += ctx.files_under(join(root, directory))
     return found
 
@@ -253,19 +208,22 @@ def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any],
     scripts = pkg.get("scripts")
     if not isinstance(scripts, dict):
         return
+    where = join(package_dir, "package.json")
     for name in LIFECYCLE_SCRIPTS:
         script = scripts.get(name)
         if not isinstance(script, str):
             continue
+        if script.strip() in node_managers.HARMLESS_SCRIPTS:
+            stack.notes.append(f"{name} script in {where} runs during install and reads no project file: {script!r}")
+            continue
         referenced = script_file_references(ctx, package_dir, script)
-        where = join(package_dir, "package.json")
         if referenced:
             stack.add_inputs(referenced)
-            stack.hazards.append(
-                f"{name} script in {where} ({script!r}) reads {', '.join(referenced)}, which is not a manifest"
-            )
+            stack.hazard(HazardKind.LIFECYCLE_SCRIPT, where,
+                         f"{name} script in {where} ({script!r}) reads {', '.join(referenced)}, which is not a manifest")
         else:
-            stack.notes.append(f"{name} script in {where} runs during install: {script!r}")
+            stack.hazard(HazardKind.LIFECYCLE_SCRIPT, where,
+                         f"the {name} script in {where} ({script!r}) runs during the install and may read any file")
 
 
 def script_file_references(ctx: BuildContext, package_dir: str, script: str) -> list[str]:
@@ -303,12 +261,14 @@ def _local_dependencies(ctx: BuildContext, package_dir: str, pkg: dict[str, Any]
             target = join(package_dir, spec.split(":", 1)[1])
             if ctx.is_dir(target):
                 stack.add_inputs([target + "/"])
-                stack.hazards.append(f"{name} is a local dependency ({spec}): the install reads {target}/")
+                stack.hazard(HazardKind.LOCAL_DEPENDENCY, target + "/",
+                             f"{name} is a local dependency ({spec}): the install reads {target}/")
             elif ctx.is_file(target):
                 stack.add_inputs([target])
                 stack.notes.append(f"{name} is a local tarball dependency ({spec})")
             else:
-                stack.hazards.append(f"{name} is a local dependency ({spec}) but {target} is not in the context")
+                stack.hazard(HazardKind.MISSING_INPUT, target,
+                             f"{name} is a local dependency ({spec}) but {target} is not in the context")
 
 
 def _patched_dependencies(ctx: BuildContext, package_dir: str, pkg: dict[str, Any], stack: Stack) -> None:
@@ -324,7 +284,7 @@ def _patched_dependencies(ctx: BuildContext, package_dir: str, pkg: dict[str, An
         if ctx.is_file(target):
             stack.add_inputs([target])
         else:
-            stack.hazards.append(f"patch for {name} ({path}) is not in the context")
+            stack.hazard(HazardKind.MISSING_INPUT, target, f"patch for {name} ({path}) is not in the context")
 
 
 def _build_outputs(pkg: dict[str, Any], root: str) -> list[str]:

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import BuildContext
+from ..managers.python import is_local_path as _is_local_path
+from ..managers.registry import lockfile_owners
 from ..shell import Command
-from .base import Invocation, Stack, disagreement, flag_value, join, positionals
+from .base import HazardKind, Invocation, Stack, disagreement, invocation, join
 from .setup_py import analyse_setup_py
 
 if sys.version_info >= (3, 11):
@@ -18,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-LOCKFILES = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm", "Pipfile.lock": "pipenv"}
+LOCKFILES = lockfile_owners("python")
 # build-backend module → package manager that owns the project
 BUILD_BACKENDS = {
     "poetry.core.masonry.api": "poetry",
@@ -33,91 +35,11 @@ BUILD_BACKENDS = {
 TOOL_SECTIONS = {"poetry": "poetry", "uv": "uv", "pdm": "pdm", "hatch": "hatch"}
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in")
 
-_PIP_VALUE_FLAGS = frozenset({"-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints", "-e", "--editable", "-t", "--target",
-                              "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--prefix", "--root",
-                              "--python", "-p", "--no-binary", "--only-binary", "--cache-dir", "--trusted-host",
-                              "--platform", "--python-version", "--implementation", "--abi", "--src", "--progress-bar",
-                              "--extra", "--group", "--only-group", "--package", "--directory", "--project",
-                              "--with", "--without", "--only", "-E", "--extras", "-G", "--dev-group"})
-# (program, subcommand) → (package manager, kind when the command alone decides)
-_SUBCOMMANDS = {
-    ("poetry", "install"): ("poetry", "project"),
-    ("poetry", "sync"): ("poetry", "project"),
-    ("uv", "sync"): ("uv", "project"),
-    ("pdm", "install"): ("pdm", "project"),
-    ("pdm", "sync"): ("pdm", "project"),
-    ("pipenv", "install"): ("pipenv", "install"),
-    ("pipenv", "sync"): ("pipenv", "install"),
-    ("hatch", "build"): ("hatch", "build"),
-    ("hatch", "env"): ("hatch", "project"),
-    ("poetry", "build"): ("poetry", "build"),
-    ("uv", "build"): ("uv", "build"),
-    ("pdm", "build"): ("pdm", "build"),
-}
-# Flags that stop a project manager from installing the project itself.
-_DEPS_ONLY_FLAGS = frozenset({"--no-root", "--no-install-project", "--no-self", "--only-deps"})
-_PYTHONS = frozenset({"python", "python3", "py"})
-# pip spells them singular; uv pip also accepts the plural.
-_REQUIREMENT_FLAGS = ("-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints")
 
 
 def recognise(command: Command) -> Invocation | None:
-    _, words = command.program_words()
-    argv = [w.value for w in words]
-    if not argv:
-        return None
-    program = posixpath.basename(argv[0])
-    if program.startswith("python") and argv[1:3] == ["-m", "pip"]:
-        return _recognise_pip(command, argv[3:], "pip")
-    if program.startswith("pip") and program.rstrip("0123456789.") == "pip":
-        return _recognise_pip(command, argv[1:], "pip")
-    if program == "uv" and argv[1:3] == ["pip", "install"]:
-        return _recognise_pip(command, argv[2:], "uv")
-    if program in _PYTHONS or program.startswith("python3"):
-        if argv[1:3] in (["setup.py", "install"], ["setup.py", "develop"]):
-            return Invocation("python", "setuptools", "project", command)
-        return None
-    args = positionals(argv[1:], _PIP_VALUE_FLAGS)
-    sub = args[0] if args else None
-    known = _SUBCOMMANDS.get((program, sub or ""))
-    if known is None:
-        return None
-    package_manager, kind = known
-    if kind == "project" and any(a in _DEPS_ONLY_FLAGS for a in argv):
-        kind = "install"
-    if package_manager == "pipenv" and len(args) > 1:
-        return None  # `pipenv install requests`: adding a package
-    project_dir = flag_value(argv, ("--directory", "--project", "-C"))
-    return Invocation("python", package_manager, kind, command, project_dir)
-
-
-def _recognise_pip(command: Command, argv: list[str], package_manager: str) -> Invocation | None:
-    if not argv or argv[0] not in ("install", "wheel", "download", "sync"):
-        return None
-    args = argv[1:]
-    files: list[str] = []
-    for i, word in enumerate(args):
-        for flag in _REQUIREMENT_FLAGS:
-            if word == flag and i + 1 < len(args):
-                files.append(args[i + 1])
-            elif word.startswith(flag + "=") or (flag in ("-r", "-c") and word.startswith(flag) and len(word) > 2
-                                                 and not word.startswith("--")):
-                files.append(word.split("=", 1)[1] if "=" in word else word[2:])
-    editable = flag_value(args, ("-e", "--editable"))
-    targets = [a for a in positionals(args, _PIP_VALUE_FLAGS) if _is_local_path(a)]
-    if editable and _is_local_path(editable):
-        targets.append(editable)
-    if targets:
-        return Invocation("python", package_manager, "project", command, project_dir=targets[0], files=tuple(files))
-    if files:
-        return Invocation("python", package_manager, "install", command, files=tuple(files))
-    return None  # `pip install poetry`: a tool, not the project
-
-
-def _is_local_path(word: str) -> bool:
-    if "://" in word or word.startswith("git+"):
-        return False
-    return word in (".", "..") or word.startswith(("./", "../", "/", "file:")) or word.endswith((".whl", ".tar.gz"))
+    found = invocation(command)
+    return found if found is not None and found.ecosystem == "python" else None
 
 
 def project_roots(ctx: BuildContext) -> list[str]:
@@ -220,9 +142,8 @@ def detect(ctx: BuildContext, root: str, invocations: list[Invocation]) -> Stack
     _install_inputs(ctx, root, pyproject, stack, invocations, requirement_files)
     _project_inputs(ctx, root, stack)
     if any(inv.kind == "project" for inv in invocations):
-        stack.hazards.append(
-            "the install builds the project itself: it needs the package source, not only the manifests"
-        )
+        stack.hazard(HazardKind.PROJECT_INSTALL, root,
+                     "the install builds the project itself: it needs the package source, not only the manifests")
     stack.build_outputs = [join(root, "dist") + "/"] if any(inv.kind == "build" for inv in invocations) else []
     return stack
 
@@ -275,9 +196,10 @@ def _install_inputs(
             read_requirements(ctx, name, requirements)
     stack.add_inputs(requirements.files)
     for missing in requirements.missing:
-        stack.hazards.append(f"{missing} is named by an install but is not in the context")
+        stack.hazard(HazardKind.MISSING_INPUT, missing, f"{missing} is named by an install but is not in the context")
     for local in requirements.local_paths:
-        stack.hazards.append(f"a requirements file installs the local project {local}: its source is needed")
+        stack.hazard(HazardKind.REQUIREMENTS_LOCAL_PROJECT, local,
+                     f"a requirements file installs the local project {local}: its source is needed")
     if stack.package_manager in ("poetry", "uv", "pdm", "hatch", "pipenv") or any(
         inv.kind == "project" for inv in invocations
     ):
@@ -308,13 +230,15 @@ def _project_inputs(ctx: BuildContext, root: str, stack: Stack) -> None:
             path = join(root, opened)
             inputs.append(path)
             if not ctx.is_file(path) and not ctx.exists(path):
-                stack.hazards.append(f"setup.py reads {opened}, which is not in the context")
+                stack.hazard(HazardKind.MISSING_INPUT, path, f"setup.py reads {opened}, which is not in the context")
         if facts.opened:
             stack.notes.append(f"setup.py reads {', '.join(facts.opened)}")
         if facts.unresolved_opens:
-            stack.hazards.append(f"setup.py opens {facts.unresolved_opens} file(s) whose path is not a literal")
+            stack.hazard(HazardKind.SETUP_PY_DYNAMIC, join(root, "setup.py"),
+                         f"setup.py opens {facts.unresolved_opens} file(s) whose path is not a literal")
         if facts.parse_error:
-            stack.hazards.append(f"setup.py could not be parsed: {facts.parse_error}")
+            stack.hazard(HazardKind.SETUP_PY_DYNAMIC, join(root, "setup.py"),
+                         f"setup.py could not be parsed: {facts.parse_error}")
     setup_cfg = ctx.read_text(join(root, "setup.cfg"))
     if setup_cfg is not None:
         inputs += [join(root, f) for f in setup_cfg_files(setup_cfg)]

@@ -12,9 +12,9 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from ..images import ImageDefaults, User, defaults_for, repository
-from .expand import expand
-from .model import Dockerfile, Instruction, Stage
+from .dockerfile import Dockerfile, Instruction, Stage
+from .dockerfile.expand import expand
+from .images import ImageDefaults, User, defaults_for, repository
 
 
 @dataclass(frozen=True)

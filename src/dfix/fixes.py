@@ -1,0 +1,41 @@
+"""What rules produce: fixes (text edits with a safety) and skipped fixes with their reasons.
+
+This sits below the rules and the engine, so neither needs the other to name a fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Union
+
+from .dockerfile import TextEdit
+
+
+class Safety(str, Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Fix:
+    code: str
+    message: str
+    line: int
+    safety: Safety
+    edits: tuple[TextEdit, ...]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A fix the rule would like to make but cannot show to be safe, and why."""
+
+    code: str
+    line: int
+    reason: str
+    # Another rule's fix may remove the obstacle (DF103 making an install lockfile-exact);
+    # the engine drops the skip if this rule succeeds on that line in a later pass.
+    provisional: bool = False
+
+
+Finding = Union[Fix, Skip]

@@ -1,0 +1,98 @@
+"""Go modules: the go command."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+from .record import CacheSpec, Classified, DepsOnly, Kind, Manager, MountRecipe
+
+if TYPE_CHECKING:
+    from ..shell import Word
+
+VALUE_FLAGS = frozenset({"-o", "-C", "-ldflags", "-tags", "-gcflags", "-asmflags", "-mod", "-modfile", "-p",
+                         "-pkgdir", "-buildmode", "-compiler", "-installsuffix", "-overlay", "-pgo", "-trimpath",
+                         "-exec", "-run", "-bench", "-timeout", "-count", "-coverprofile"})
+_VERBS = {"build": Kind.BUILD, "install": Kind.BUILD, "generate": Kind.BUILD, "test": Kind.BUILD,
+          "run": Kind.BUILD, "vet": Kind.BUILD, "list": Kind.BUILD, "get": Kind.ADD, "clean": Kind.BUILD,
+          "version": Kind.INERT, "env": Kind.INERT, "help": Kind.INERT, "doc": Kind.BUILD, "fmt": Kind.BUILD,
+          "work": Kind.UNKNOWN, "tool": Kind.BUILD}
+_MOD_VERBS = {"download": Kind.FETCH, "vendor": Kind.FETCH, "tidy": Kind.ADD, "verify": Kind.FETCH,
+              "graph": Kind.FETCH, "why": Kind.FETCH, "edit": Kind.ADD, "init": Kind.ADD}
+
+
+def _positionals(values: list[str]) -> list[str]:
+    out, skip = [], False
+    for word in values:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in VALUE_FLAGS
+        else:
+            out.append(word)
+    return out
+
+
+def _flag(values: list[str], name: str) -> str | None:
+    found = None
+    for i, word in enumerate(values):
+        if word == name and i + 1 < len(values):
+            found = values[i + 1]
+        elif word.startswith(name + "="):
+            found = word.split("=", 1)[1]
+    return found
+
+
+def classify_go(manager: Manager, verb: str | None, args: list["Word"]) -> Classified | None:
+    values = [w.value for w in args]
+    operands = _positionals(values)
+    if not operands:
+        return Classified(Kind.INERT if set(values) & manager.inert_args else Kind.UNKNOWN)
+    if operands[0] == "mod":
+        kind = _MOD_VERBS.get(operands[1], Kind.UNKNOWN) if len(operands) > 1 else Kind.UNKNOWN
+    else:
+        kind = _VERBS.get(operands[0], Kind.UNKNOWN)
+    if operands[0] == "install" and any("@" in a for a in operands[1:]):
+        kind = Kind.TOOL  # `go install tool@version`: a tool, not the project
+    output = _flag(values, "-o")
+    return Classified(kind, project_dir=_flag(values, "-C"), outputs=(output,) if output else ())
+
+
+def module_downloads_needed(context, root: str | None = None) -> bool:
+    """Whether the context has a Go module (the one at ``root``, else any) that needs downloads:
+    it requires modules and is not vendored."""
+    for path in context.files:
+        if posixpath.basename(path) != "go.mod":
+            continue
+        if root is not None and posixpath.dirname(path) != ("" if root in ("", ".") else root):
+            continue
+        directory = posixpath.dirname(path)
+        if context.is_file(posixpath.join(directory, "vendor/modules.txt")):
+            continue
+        text = context.read_text(path) or ""
+        if any(line.strip().startswith("require") for line in text.splitlines()):
+            return True
+    return False
+
+
+GO = Manager(
+    "go", "go", frozenset({"go"}),
+    value_flags=VALUE_FLAGS, classify=classify_go, inert_args=frozenset({"-h", "--help", "-help"}),
+    manifests=("go.mod", "go.work"), lockfiles=("go.sum", "go.work.sum"),
+    caches=(CacheSpec(("GOMODCACHE",), "go/pkg/mod", parent_env=("GOPATH", "pkg/mod")),
+            CacheSpec(("GOCACHE",), "go-build", base="xdg_cache")),
+    mounts=(
+        # Module sources (GOMODCACHE) are read by every later go command: persistent.
+        MountRecipe(frozenset({"build", "install", "mod", "test", "generate", "vet", "run", "get", "list"}),
+                    persistent=True, caches=(0,)),
+        # The build cache (GOCACHE) is a pure cache, used only by commands that compile.
+        MountRecipe(frozenset({"build", "install", "test", "generate", "vet", "run"}), caches=(1,)),
+    ),
+    offline_only_flags=frozenset({"-mod=vendor"}),
+    exact_opt_out="go builds already verify every module against go.sum",
+    deps_only=DepsOnly(command="go mod download"),
+    builds_download=True,
+    downloads_needed=module_downloads_needed,
+)
+
+MANAGERS = (GO,)

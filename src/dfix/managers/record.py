@@ -1,0 +1,191 @@
+"""What dfix knows about one package manager, as one record.
+
+Detectors, the recogniser and every rule read a tool's facts from its ``Manager``
+record: which programs and verbs it has and what each verb does, its manifests and
+lockfiles, where it caches and how to mount that cache, which verbs rewrite the
+lockfile, its dependencies-only form and its lockfile-exact form.  A fact missing from
+a record is a fact dfix does not have; where a record deliberately has no cache mount
+or no lockfile-exact form, it says why (``mount_opt_out``, ``exact_opt_out``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+if TYPE_CHECKING:
+    from ..shell import Word
+
+
+class Kind(str, Enum):
+    """What one call of a package manager does, as far as the build cache is concerned."""
+
+    INSTALL = "install"  # installs the project's declared dependencies: reads manifests and lockfiles
+    PROJECT = "project"  # installs the project itself: reads its source
+    FETCH = "fetch"  # downloads the project's dependencies without building it
+    BUILD = "build"  # builds, tests or runs project code: may read any file
+    ADD = "add"  # adds or updates named packages: rewrites the manifests and lockfile
+    TOOL = "tool"  # installs software for the image (global installs, system packages)
+    INDEX = "index"  # refreshes a system package index (`apt-get update`)
+    CLEANUP = "cleanup"  # empties the tool's cache
+    CONFIG = "config"  # changes the tool's configuration (may move its cache)
+    INERT = "inert"  # prints a version, help or information: reads and writes nothing that matters
+    UNKNOWN = "unknown"  # dfix does not know what this does: it may read or write anything
+
+    @property
+    def installs_dependencies(self) -> bool:
+        return self in (Kind.INSTALL, Kind.PROJECT, Kind.FETCH)
+
+
+@dataclass(frozen=True)
+class CacheSpec:
+    """Where a package manager caches downloads: env overrides first, else a path under a base."""
+
+    env_vars: tuple[str, ...]  # the first one set wins; its value is the cache dir
+    default: str  # relative to the base below
+    base: str = "home"  # "home", "xdg_cache" ($XDG_CACHE_HOME or ~/.cache), "xdg_data" (~/.local/share)
+    root_default: str | None = None  # a different absolute default when running as root
+    # An env var naming a folder the cache sits in, with the cache's path below it
+    # (PNPM_HOME -> $PNPM_HOME/store, GOPATH -> $GOPATH/pkg/mod).
+    parent_env: tuple[str, str] | None = None
+    # A -D option in an env var that sets the cache (MAVEN_OPTS=-Dmaven.repo.local=DIR).
+    option_env: tuple[str, str] | None = None
+    # Env vars that move the cache in ways dfix does not model: set, the cache is unknown.
+    unknown_if_env: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MountRecipe:
+    """How to keep one of the manager's caches in a BuildKit cache mount, and make it pay off.
+
+    The figures behind each choice are in bench/cache_mounts/FINDINGS.md.  A mount the
+    tool does not read from is a cost, not a gain: npm re-downloads everything on
+    `npm ci` unless told `--prefer-offline`.
+    """
+
+    verbs: frozenset[str | None]  # verbs that download; None: the bare program
+    subdirs: tuple[str, ...] = ("",)  # mount these below the cache directory
+    # Flag added so the tool reads its cache first, and the verbs it is safe for (only
+    # lockfile-exact installs: with a range, a cached older version could win).
+    offline_flag: str | None = None
+    offline_verbs: frozenset[str | None] = frozenset()
+    offline_requires: frozenset[str] = frozenset()  # ...and only when one of these flags is present
+    defeating_flags: frozenset[str] = frozenset()  # removed when the mount is added
+    defeating_env: tuple[str, ...] = ()  # set in the environment, the tool ignores any cache
+    # The cache holds what later steps need (module sources, a Maven repository), so every
+    # RUN of the stage using the tool must get the mount, and the runtime must not use it.
+    persistent: bool = False
+    caches: tuple[int, ...] | None = None  # which of the manager's cache specs (None: all)
+    # System package managers cache at fixed paths, as root, shared between concurrent builds.
+    fixed_targets: tuple[str, ...] = ()
+    sharing: str | None = None
+    # Arguments inserted after the program for these verbs, so the tool keeps what it downloads.
+    keep_args: str | None = None
+    keep_verbs: frozenset[str | None] = frozenset()
+    # Build tools take goals, not a subcommand: every call may download.
+    any_verb: bool = False
+    # Command-line options that move the cache: `-Dmaven.repo.local=DIR`, `-g DIR`.
+    location_options: tuple[str, ...] = ()
+    # Goals that put the project's own outputs into the cache (`mvn install`).
+    stores_outputs: frozenset[str] = frozenset()
+    # Files in the build context that may relocate the cache: (file name, setting).
+    relocated_by: tuple[tuple[str, str], ...] = ()
+    # Set in the environment, these make a mount unsafe (pdm's install.cache links the
+    # installed packages into the cache); the manager's config verb changes them from a RUN.
+    unsafe_env: tuple[str, ...] = ()
+    # The cache must be chosen at run time from the project's own settings (yarn 2+).
+    settings_decide: bool = False
+
+
+@dataclass(frozen=True)
+class LockWrite:
+    """An install that rewrites its lockfile unless one of ``stoppers`` is given."""
+
+    lockfiles: tuple[str, ...]  # the file names it may rewrite, in the project directory
+    stoppers: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ExactInstall:
+    """How an install becomes lockfile-exact (DF103), and the check that it will succeed."""
+
+    safe: bool  # False: the image's tool version decides whether the exact form succeeds
+    verbs: frozenset[str | None]
+    lockfiles: tuple[str, ...]  # preferred first
+    exact_flags: frozenset[str]  # already exact
+    blocking_flags: frozenset[str]  # a form dfix leaves alone (other directories, no lockfile)
+    # (package.json text, lockfile text) -> None when in sync, else why not
+    sync_check: Callable[[str, str], str | None]
+    new_verb: str | None = None  # replace the verb (npm install -> npm ci)
+    add_flag: str | None = None  # or add a flag after it
+    why: str = ""  # the reason behind ``safe``, for the rule's messages
+
+
+@dataclass(frozen=True)
+class DepsOnly:
+    """The dependencies-only form of a project install or build, run before the source arrives."""
+
+    flag: str | None = None  # added to the same command (`poetry install --no-root`)
+    goal: str | None = None  # replaces the goals of a build tool (`mvn dependency:go-offline`)
+    command: str | None = None  # a command of its own (`go mod download`)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """What a manager's own classifier says about one call (for tools with odd command lines)."""
+
+    kind: "Kind"
+    files: tuple[str, ...] = ()  # files it names (`-r requirements.txt`), relative to its cwd
+    project_dir: str | None = None  # a directory it installs or works in
+    outputs: tuple[str, ...] = ()  # artefacts it writes (`go build -o /bin/app`)
+
+
+@dataclass(frozen=True)
+class Manager:
+    name: str  # "npm", "yarn-classic", "pip", ...
+    ecosystem: str  # "node", "python", "go", "java", "system"
+    programs: frozenset[str]  # program base names
+    verbs: Mapping[str | None, Kind] = field(default_factory=dict)  # None: no verb given
+    value_flags: frozenset[str] = frozenset()  # options that take a separate value
+    # Any verb not listed runs a script of the project (`yarn build`), except these.
+    script_verbs: bool = False
+    not_scripts: frozenset[str] = frozenset()
+    global_flags: frozenset[str] = frozenset()  # a global install: a tool, not the project
+    # Install verbs that, given package names, add packages instead of installing the project.
+    adds_with_arguments: frozenset[str | None] = frozenset()
+    project_dir_flags: tuple[str, ...] = ()  # `--prefix DIR`, `-C DIR`
+    # With one of these a project install installs only the dependencies (`--no-root`).
+    deps_only_markers: frozenset[str] = frozenset()
+    inert_args: frozenset[str] = frozenset({"-v", "--version", "-h", "--help", "-?"})
+    # Tools with an odd command line classify their own calls (pip's -r files, Maven goals).
+    classify: Callable[["Manager", str | None, list["Word"]], Classified | None] | None = None
+    # Project facts.
+    manifests: tuple[str, ...] = ()
+    lockfiles: tuple[str, ...] = ()
+    config_files: tuple[str, ...] = ()  # beside the manifest: change what an install resolves
+    config_dirs: tuple[str, ...] = ()  # read whole by an install
+    install_outputs: tuple[str, ...] = ()  # directories an install creates in the project (node_modules)
+    # Caches.
+    caches: tuple[CacheSpec, ...] = ()
+    mounts: tuple[MountRecipe, ...] = ()
+    mount_opt_out: str | None = None  # why there is no mount recipe
+    # `<program> config set KEY DIR` moves the cache as this env var would.
+    config_setters: Mapping[str, str] = field(default_factory=dict)
+    offline_only_flags: frozenset[str] = frozenset()  # the call works only from what is cached
+    # Lockfiles.
+    lock_writes: Mapping[str | None, LockWrite] = field(default_factory=dict)
+    exact: ExactInstall | None = None
+    exact_opt_out: str | None = None  # why there is no lockfile-exact form
+    deps_only: DepsOnly | None = None
+    deps_only_opt_out: str | None = None  # why a project install/build gets no dependencies-only step
+    builds_download: bool = False  # a build downloads what is missing (go build, mvn package)
+    # Whether the context (at a project root, or anywhere with None) holds anything for the
+    # tool to download; None: always assume so.
+    downloads_needed: Callable[[Any, str | None], bool] | None = None
+    file_flags: frozenset[str] = frozenset()  # options naming files the call reads (`mvn -s settings.xml`)
+    # Whether a project is never installed itself, from its parsed pyproject.toml (uv, poetry).
+    virtual_project: Callable[[dict], bool] | None = None
+
+    def lock_write(self, verb: str | None) -> LockWrite | None:
+        return self.lock_writes.get(verb)
