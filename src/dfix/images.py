@@ -36,6 +36,9 @@ KNOWN_IMAGES: dict[str, ImageDefaults] = {
     "node": ImageDefaults(users=_NODE_USERS, env={"YARN_VERSION": "1.22.22"}),
     "python": ImageDefaults(users={"root": ROOT}, env={"LANG": "C.UTF-8"}),
     "pypy": _PLAIN,
+    # Official bun image: root by default, user bun (1000) for running apps.
+    "oven/bun": ImageDefaults(workdir="/home/bun/app", users={"root": ROOT, "bun": User(1000, 1000, "/home/bun")},
+                              env={"BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "BUN_INSTALL_BIN": "/usr/local/bin"}),
     "golang": ImageDefaults(workdir="/go", users={"root": ROOT},
                             env={"GOPATH": "/go", "GOTOOLCHAIN": "local"}),
     "maven": ImageDefaults(users={"root": ROOT},

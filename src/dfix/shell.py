@@ -24,13 +24,12 @@ import bashlex.errors
 Span = tuple[int, int]
 
 # Words that run the next word as the command (``sudo npm ci``): skipped to find the program.
-_WRAPPERS = frozenset({"sudo", "exec", "command", "env", "nohup", "nice", "su-exec", "gosu", "xargs", "corepack"})
+_WRAPPERS = frozenset({"sudo", "exec", "command", "env", "nohup", "nice", "su-exec", "gosu", "xargs"})
 # Wrapper options that take a value (``sudo -u node npm ci``).
 _WRAPPER_VALUE_FLAGS = {"sudo": frozenset({"-u", "-g", "-C", "-h", "-p", "-U"}), "nice": frozenset({"-n"}),
                         "xargs": frozenset({"-a", "--arg-file", "-I", "-n", "-d", "-E", "-L", "-P", "-s",
                                             "--max-args", "--delimiter", "--max-procs", "--max-lines"})}
 # Wrappers that only stand in front of certain programs.
-_TOOL_WRAPPERS = {"corepack": frozenset({"yarn", "pnpm", "npm", "npx", "pnpx", "yarnpkg"})}
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 _FALLBACK_MAX_PIECES = 40  # bound on pieces joined while looking for a parsable run
 
@@ -74,8 +73,6 @@ class Command:
         words = list(self.words)
         while words and posixpath.basename(words[0].value) in _WRAPPERS:
             wrapper = posixpath.basename(words[0].value)
-            if wrapper in _TOOL_WRAPPERS and (len(words) < 2 or words[1].value not in _TOOL_WRAPPERS[wrapper]):
-                break  # `corepack enable` is corepack itself, `corepack yarn install` is yarn
             words = words[1:]
             takes_value = _WRAPPER_VALUE_FLAGS.get(wrapper, frozenset())
             while words and (words[0].value.startswith("-") or (wrapper == "env" and "=" in words[0].value)):

@@ -159,7 +159,7 @@ BUN = Manager(
 # corepack installs and activates yarn and pnpm; `corepack yarn install` is yarn itself
 # (the shell layer peels the wrapper).
 COREPACK = Manager(
-    "corepack", "node", frozenset({"corepack"}),
+    "corepack", "node", frozenset({"corepack"}), runs_programs=frozenset({"yarn", "pnpm", "npm", "npx", "pnpx", "yarnpkg"}),
     verbs={"enable": T, "disable": T, "prepare": T, "install": T, "use": A, "up": A, "pack": T, "-v": N,
            "--version": N},
     mount_opt_out="corepack downloads a package manager once; nothing to keep between builds",

@@ -158,6 +158,7 @@ POETRY = Manager(
     # Poetry keeps virtualenvs under its cache dir by default: mount only the download caches.
     mounts=(MountRecipe(frozenset({"install", "sync"}), subdirs=("cache", "artifacts"),
                         defeating_flags=frozenset({"--no-cache"})),),
+    lock_policy="poetry install installs from an existing poetry.lock and never rewrites it",
     exact_opt_out="poetry install already installs exactly what poetry.lock records",
     deps_only=DepsOnly(flag="--no-root"),
     virtual_project=poetry_virtual,

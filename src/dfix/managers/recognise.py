@@ -77,6 +77,9 @@ def recognise(command: Command) -> Call:
             return Call(command, program, (), Kind.UNKNOWN, args=tuple(args), env=env)  # runs project code
     key = "pip" if _VERSIONED_PIP.fullmatch(program) else program
     candidates = tuple(m for m in MANAGERS if key in m.programs)
+    if candidates and args and args[0].value in candidates[0].runs_programs:
+        program, key, args = args[0].value, args[0].value, args[1:]  # `corepack yarn install` is yarn
+        candidates = tuple(m for m in MANAGERS if key in m.programs)
     if not candidates:
         return Call(command, program, (), SYSTEM_COMMANDS.get(program, Kind.UNKNOWN), args=tuple(args), env=env)
     return _classify(command, program, candidates, list(args), env)

@@ -146,6 +146,8 @@ class Manager:
     name: str  # "npm", "yarn-classic", "pip", ...
     ecosystem: str  # "node", "python", "go", "java", "system"
     programs: frozenset[str]  # program base names
+    # Programs it runs when named first (`corepack yarn install` is yarn): the recogniser peels it.
+    runs_programs: frozenset[str] = frozenset()
     verbs: Mapping[str | None, Kind] = field(default_factory=dict)  # None: no verb given
     value_flags: frozenset[str] = frozenset()  # options that take a separate value
     # Any verb not listed runs a script of the project (`yarn build`), except these.
@@ -175,6 +177,7 @@ class Manager:
     offline_only_flags: frozenset[str] = frozenset()  # the call works only from what is cached
     # Lockfiles.
     lock_writes: Mapping[str | None, LockWrite] = field(default_factory=dict)
+    lock_policy: str | None = None  # why no verb rewrites the lockfiles it has (DF101 may move its installs)
     exact: ExactInstall | None = None
     exact_opt_out: str | None = None  # why there is no lockfile-exact form
     deps_only: DepsOnly | None = None

@@ -9,6 +9,7 @@ from typing import Iterable
 from ..analysis import Analysis, ContextFacts
 from ..buildstate import State
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
+from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
 from ..mountable import apt_updates_first, builder_blocks
 from ..pkgindex import later_apt_without_update
@@ -242,13 +243,14 @@ class CacheMounts(Rule):
 def _berry_targets(analysis: Analysis, stage: Stage, ins: Instruction, uses: list[_Use]) -> str | None:
     """Set the cache target of each yarn 2+ call, or say why its cache cannot be mounted."""
     df, state = analysis.dockerfile, analysis.state(ins)
-    corepack = _run_before(df, stage, ins, frozenset({"corepack"}), "enable") is not None
+    corepack = _run_before(df, stage, ins, COREPACK.programs, "enable") is not None
     for use in uses:
         if not use.recipe.settings_decide:
             continue
         env = {k: v for k, v in state.env.items() if v is not None}
         env.update(use.command.env)
-        via_corepack = bool(use.command.words) and posixpath.basename(use.command.words[0].value) == "corepack"
+        launcher = use.command.program_words()[1]
+        via_corepack = bool(launcher) and posixpath.basename(launcher[0].value) in COREPACK.programs
         cache = berry_cache(analysis.context, analysis.facts.yarnrc, env, corepack or via_corepack)
         if cache.reason:
             return cache.reason
