@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Mapping
 
 from ..shell import Command, Word, first_operand
@@ -58,6 +59,7 @@ class Call:
         return not (self.ecosystem == "system" or (not self.managers and self.program in SYSTEM_COMMANDS))
 
 
+@lru_cache(maxsize=65536)  # rules ask about the same commands every pass; Calls are immutable
 def recognise(command: Command) -> Call:
     """What ``command`` runs and does."""
     env, words = command.program_words()
