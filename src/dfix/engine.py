@@ -34,6 +34,7 @@ class AppliedFix:
     message: str
     line: int  # in the original text
     safety: Safety
+    may_differ: tuple[str, ...] = ()  # image paths whose bytes the fix declares it may change
 
 
 @dataclass
@@ -143,7 +144,10 @@ class _Where:
 def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where: _Where) -> None:
     """Apply fixes to ``result`` until none is left."""
     to_original: list[int] | None = None  # line map from the current text to the original
-    seen_skips: set[tuple[str, str]] = set()
+    # A later pass repeats earlier skips over shifted text: with the same reason on a line
+    # the map may place approximately, or with shifted line numbers in the reason on the
+    # same line. Either is the same skip; within one pass every skip counts.
+    first_pass: dict[tuple[str, object], int] = {}
     for pass_no in range(MAX_PASSES):
         df = load(result.text)
         analysis = Analysis(df, where.build_context, where.facts, where.dockerfile_dir)
@@ -155,10 +159,10 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
                 if isinstance(finding, Fix) and finding.safety is Safety.UNSAFE and not settings.unsafe_fixes:
                     finding = Skip(finding.code, finding.line, f"{UNSAFE_REASON} ({finding.message})")
                 if isinstance(finding, Skip):
-                    key = (finding.code, finding.reason)
-                    if key not in seen_skips:
-                        seen_skips.add(key)
-                        line = to_original[finding.line] if to_original and finding.line < len(to_original) else finding.line
+                    line = to_original[finding.line] if to_original and finding.line < len(to_original) else finding.line
+                    seen = [first_pass.setdefault(key, pass_no) for key in ((finding.code, line),
+                                                                           (finding.code, finding.reason))]
+                    if all(p == pass_no for p in seen) and (finding.code, line, finding.reason) not in result.pass_of_skip:
                         result.skipped.append(Skip(finding.code, line, finding.reason, finding.provisional))
                         result.pass_of_skip[(finding.code, line, finding.reason)] = pass_no
                 else:
@@ -174,7 +178,7 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
             edits.extend(fix.edits)
         for fix in accepted:
             line = to_original[fix.line] if to_original and fix.line < len(to_original) else fix.line
-            result.fixes.append(AppliedFix(fix.code, fix.message, line, fix.safety))
+            result.fixes.append(AppliedFix(fix.code, fix.message, line, fix.safety, fix.may_differ))
             result.pass_of_fix[(fix.code, line)] = pass_no
         new_text = apply_edits(result.text, edits)
         step = _line_map(result.text, new_text)

@@ -24,6 +24,9 @@ class Fix:
     line: int
     safety: Safety
     edits: tuple[TextEdit, ...]
+    # Image paths whose bytes the fix may change and declares (a lockfile an install
+    # rewrote, which the later source COPY restores): nothing in the image runs them.
+    may_differ: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,36 @@ def official_home(user: str) -> str | None:
 _UNLISTED_IMAGE_HOMES = {"gradle": "/home/gradle"}
 
 
+# Programs the official images put on PATH, by repository (tags do not change them).
+_JDK = frozenset({"java", "javac", "jar"})
+IMAGE_PROGRAMS: dict[str, frozenset[str]] = {
+    "node": frozenset({"node", "npm", "npx", "yarn", "corepack"}),
+    "python": frozenset({"python", "python3", "pip", "pip3"}),
+    "pypy": frozenset({"pypy", "pypy3", "pip", "pip3"}),
+    "golang": frozenset({"go", "gofmt"}),
+    "maven": _JDK | {"mvn"},
+    "gradle": _JDK | {"gradle"},
+    "eclipse-temurin": _JDK,
+    "openjdk": _JDK,
+    "amazoncorretto": _JDK,
+    "sapmachine": _JDK,
+    "ibm-semeru-runtimes": _JDK,
+    "oven/bun": frozenset({"bun", "bunx"}),
+    "ghcr.io/astral-sh/uv": frozenset({"uv"}),
+}
+
+
+def image_programs(image: str) -> frozenset[str] | None:
+    """Programs the image provides, or None when dfix does not know the image."""
+    found = IMAGE_PROGRAMS.get(repository(image))
+    if found is None:
+        return None
+    tag = image.split("@", 1)[0].rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
+    if "jre" in tag:
+        return found - {"javac", "jar", "mvn", "gradle"}  # a runtime image has no compiler or build tool
+    return found
+
+
 def repository(image: str) -> str:
     """``docker.io/library/node:20-slim@sha256:..`` -> ``node``; a private path stays as it is."""
     name = image.split("@", 1)[0]

@@ -97,7 +97,7 @@ def to_json(reports: list[FileReport]) -> str:
                 "error": r.error,
                 "fixes": [
                     {"code": f.code, "message": f.message, "line": f.line, "safety": f.safety.value,
-                     "applied": r.written}
+                     "applied": r.written, "may_differ": list(f.may_differ)}
                     for f in r.fixes
                 ],
                 "skipped": [{"code": s.code, "line": s.line, "reason": s.reason} for s in r.skipped],

@@ -130,6 +130,7 @@ PIP = Manager(
 
 UV = Manager(
     "uv", "python", frozenset({"uv"}),
+    lockfile_read_by=frozenset({"run"}),
     verbs={"sync": P, "pip": I, "add": A, "remove": A, "lock": A, "run": B, "build": B, "publish": B,
            "cache": C, "tool": T, "python": T, "venv": T, "export": N, "tree": N, "version": N, "self": T,
            "--version": N, "-V": N, "help": N},
@@ -148,6 +149,7 @@ UV = Manager(
 
 POETRY = Manager(
     "poetry", "python", frozenset({"poetry"}),
+    lockfile_read_by=frozenset({"run"}),
     verbs={"install": P, "sync": P, "build": B, "lock": A, "add": A, "remove": A, "update": A, "run": B,
            "config": CF, "cache": C, "self": T, "export": N, "show": N, "check": N, "--version": N, "env": U},
     value_flags=VALUE_FLAGS, project_dir_flags=PROJECT_DIR_FLAGS,
@@ -166,6 +168,7 @@ POETRY = Manager(
 
 PDM = Manager(
     "pdm", "python", frozenset({"pdm"}),
+    lockfile_read_by=frozenset({"run"}),
     verbs={"install": P, "sync": P, "add": A, "update": A, "remove": A, "lock": A, "build": B, "run": B,
            "config": CF, "cache": C, "export": N, "list": N, "show": N, "--version": N},
     value_flags=VALUE_FLAGS, project_dir_flags=PROJECT_DIR_FLAGS,
@@ -184,6 +187,7 @@ PDM = Manager(
 
 PIPENV = Manager(
     "pipenv", "python", frozenset({"pipenv"}),
+    lockfile_read_by=frozenset({"run"}),
     verbs={"install": I, "sync": I, "lock": A, "update": A, "uninstall": A, "run": B, "shell": B, "graph": N,
            "--version": N, "clean": T, "requirements": N},
     value_flags=VALUE_FLAGS, adds_with_arguments=frozenset({"install"}),

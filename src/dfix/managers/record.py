@@ -178,6 +178,8 @@ class Manager:
     # Lockfiles.
     lock_writes: Mapping[str | None, LockWrite] = field(default_factory=dict)
     lock_policy: str | None = None  # why no verb rewrites the lockfiles it has (DF101 may move its installs)
+    # Verbs that read the lockfile when the image runs (`uv run` syncs from uv.lock first).
+    lockfile_read_by: frozenset[str] = frozenset()
     exact: ExactInstall | None = None
     exact_opt_out: str | None = None  # why there is no lockfile-exact form
     deps_only: DepsOnly | None = None

@@ -66,3 +66,14 @@ SYSTEM_COMMANDS = {
     "useradd": T, "groupadd": T, "adduser": T, "addgroup": T, "usermod": T, "ln": T,
     "update-ca-certificates": T, "echo": N, "true": N, ":": N,
 }
+
+# System packages that install a program a build step may call (Debian, Alpine and RPM names).
+PACKAGE_PROGRAMS = {
+    "maven": ("mvn",), "golang": ("go",), "golang-go": ("go",), "go": ("go",), "nodejs": ("node",),
+    "npm": ("npm",), "yarnpkg": ("yarnpkg",), "python3-pip": ("pip3", "pip"), "py3-pip": ("pip3", "pip"),
+    "python3": ("python3",), "gradle": ("gradle",), "openjdk-17-jdk": ("java", "javac"),
+    "openjdk-17-jdk-headless": ("java", "javac"), "openjdk-21-jdk": ("java", "javac"),
+    "openjdk-11-jdk": ("java", "javac"), "openjdk17": ("java", "javac"), "openjdk21": ("java", "javac"),
+    "java-17-openjdk-devel": ("java", "javac"), "java-21-openjdk-devel": ("java", "javac"),
+    "default-jdk": ("java", "javac"), "default-jdk-headless": ("java", "javac"),
+}

@@ -69,8 +69,9 @@ class Rule:
                 out[current] += line + "\n"
         return {k: v.strip("\n") for k, v in out.items()}
 
-    def fix(self, message: str, line: int, edits: Iterable[TextEdit], safety: Safety | None = None) -> Fix:
-        return Fix(self.code, message, line, safety or self.safety, tuple(edits))
+    def fix(self, message: str, line: int, edits: Iterable[TextEdit], safety: Safety | None = None,
+            may_differ: Iterable[str] = ()) -> Fix:
+        return Fix(self.code, message, line, safety or self.safety, tuple(edits), tuple(may_differ))
 
     def skip(self, line: int, reason: str, provisional: bool = False) -> Skip:
         return Skip(self.code, line, reason, provisional)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import posixpath
-import shlex
 import sys
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -18,6 +17,8 @@ from ..analysis import Analysis
 from ..buildstate import State
 from ..copies import Entry
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
+from ..dockerfile.expand import expand
+from ..toolchain import program_available
 from ..managers import Kind, Manager, by_name, recognise
 from ..runs import RunScript, run_script
 from ..shell import Command
@@ -44,6 +45,7 @@ class _Plan:
     install: Instruction
     inputs: list[str]  # context paths (a trailing "/" marks a directory)
     mode: str  # "move": the install moves before the source; "pre": a deps-only install is added
+    env: Mapping[str, str | None]  # ARG/ENV in force at the install
 
 
 class ManifestFirst(Rule):
@@ -161,6 +163,7 @@ class ManifestFirst(Rule):
         extra: list[str] = []
         mode = "pre" if ic.kind in (Kind.PROJECT, Kind.BUILD) and not _virtual_project(context, stack, manager) \
             else "move"
+        may_differ: list[str] = []
         if mode == "pre":
             marker = _deps_only_marker(manager)
             if marker is None:
@@ -170,11 +173,19 @@ class ManifestFirst(Rule):
                 return  # a dependencies-only install already runs before the source arrives
             if manager.downloads_needed is not None and not _downloads_at(stack, context, state, cwd, entry, manager):
                 return
+            missing_tool = _tool_missing(analysis, stage, install, run, ic, manager)
+            if missing_tool:
+                yield self.skip(line, missing_tool)
+                return
             if manager.deps_only.goal is not None:
                 cmd = _command_of(run, ic)
                 words = [w.value for w in cmd.program_words()[1]] if cmd else []
                 if set(words) & manager.offline_only_flags:
                     return  # an offline build downloads nothing
+                _, unclear = _goal_options(run, ic, manager, state.env)
+                if unclear:
+                    yield self.skip(line, unclear)
+                    return
                 missing = _named_files(words, cwd, entry, context, extra, manager)
                 if missing:
                     yield self.skip(line, f"{missing} named on the {words[0]} command line is not in the build context")
@@ -182,22 +193,29 @@ class ManifestFirst(Rule):
         if mode == "move":
             rewritten = _lockfile_it_may_rewrite(run, ic, stack, context, manager)
             if rewritten:
-                yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, and the source COPY after it would "
-                                      f"put the old one back; a lockfile-exact install (DF103) makes it movable",
-                                provisional=True)
-                return
+                reader = _runtime_lockfile_reader(df, manager)
+                if reader is not None:
+                    yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, the source COPY after it would put "
+                                          f"the committed one back, and the image reads it at start-up (line "
+                                          f"{reader.line}); a lockfile-exact install (DF103) makes it movable",
+                                    provisional=True)
+                    return
+                may_differ = [_image_path(rewritten, entry)]
         inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
-        edits = _edits(df, _Plan(copy, entry, install, inputs, mode), run, ic, manager)
+        edits = _edits(df, _Plan(copy, entry, install, inputs, mode, state.env), run, ic, manager)
         if edits is None:
             yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
             return
         n_files = len(context.files_under(entry.context_path))
         what = ", ".join(i.rstrip("/") + ("/" if i.endswith("/") else "") for i in inputs)
+        declared = (f"; `{ic.command}` may rewrite {', '.join(may_differ)}, which the source COPY then restores "
+                    "to the committed file, so only that file's bytes may differ in the image") if may_differ else ""
         yield self.fix(
             f"copy {what} before `{ic.command}` so it depends on {len(inputs)} input(s) instead of "
-            f"{n_files} context files",
+            f"{n_files} context files{declared}",
             line,
             edits,
+            may_differ=may_differ,
         )
 
     def _blocked(self, df, stage, copy, install, run, stack, ic, context, entry, manager: Manager) -> str | None:
@@ -334,6 +352,41 @@ def _lockfile_it_may_rewrite(run: RunScript, ic: InstallCommand, stack: Stack, c
     return next((f"{root}{name}" for name in write.lockfiles if context.is_file(f"{root}{name}")), None)
 
 
+def _tool_missing(analysis: Analysis, stage: Stage, install: Instruction, run: RunScript, ic: InstallCommand,
+                  manager: Manager) -> str | None:
+    """Why the dependencies-only step, inserted before the install's RUN, could not run its program."""
+    if manager.deps_only.flag is not None:
+        return None  # the step repeats the install RUN's own text, tool installation included
+    cmd = _command_of(run, ic)
+    launcher = cmd.program_words()[1] if cmd is not None else []
+    program = launcher[0].value if launcher else None
+    if program is None:
+        return "the build command cannot be found in its RUN"
+    found = program_available(analysis, stage, install, program)
+    if found.available:
+        return None
+    return (f"`{program}` is not provably installed before line {install.line} ({found.why}), so a "
+            f"dependencies-only step there could not run")
+
+
+def _image_path(context_path: str, entry: Entry) -> str:
+    """Where the broad COPY puts a context file."""
+    rel = posixpath.relpath(context_path, entry.context_path) if entry.context_path not in ("", ".") else context_path
+    return posixpath.normpath(posixpath.join(entry.image_path, rel))
+
+
+def _runtime_lockfile_reader(df: Dockerfile, manager: Manager) -> Instruction | None:
+    """The final stage's CMD or ENTRYPOINT when it runs the manager with a verb that reads the lockfile."""
+    for ins in df.stages[-1].instructions:
+        if ins.keyword not in ("CMD", "ENTRYPOINT"):
+            continue
+        words = [posixpath.basename(w) for w in " ".join(ins.values).split()]
+        for program, verb in zip(words, words[1:]):
+            if program in manager.programs and verb in manager.lockfile_read_by:
+                return ins
+    return None
+
+
 def _virtual_project(context, stack: Stack, manager: Manager) -> bool:
     """A project that is never installed itself (uv, Poetry), so its sync needs only the manifests."""
     if manager.virtual_project is None:
@@ -388,25 +441,47 @@ def _named_files(words: list[str], cwd: str, entry: Entry, context, extra: list[
     return None
 
 
-def _with_goal(run: RunScript, ic: InstallCommand, manager: Manager) -> str | None:
-    """The same build-tool call (program, options, settings) with the goals replaced by the fetch goal."""
+def _goal_options(run: RunScript, ic: InstallCommand, manager: Manager,
+                  env: Mapping[str, str | None]) -> tuple[list[str] | None, str | None]:
+    """The build-tool call's options as written (goals left out), or None and why dfix cannot tell them apart.
+
+    Every word is carried over except the goals: a `$VAR` is expanded with the build's
+    ARG/ENV values to see whether it holds options only, and is then kept as written.
+    """
     cmd = _command_of(run, ic)
     if cmd is None:
-        return None
+        return None, "the build command cannot be found in its RUN"
     _, words = cmd.program_words()
-    keep, skip = [], False
+    keep: list[str] = [run.script.source(words[0])]
+    skip = False
     for w in words[1:]:
+        raw = run.script.source(w)
+        value = w.value
+        if "$" in value or "`" in value:
+            expanded = expand(value, env)
+            if expanded is None:
+                return None, (f"`{raw}` cannot be expanded at this line: it may set options that move the "
+                              f"{manager.name} repository, or name goals, and dfix never drops an argument it "
+                              "does not understand")
+            parts = expanded.split()
+            if not skip and any(not p.startswith("-") for p in parts):
+                return None, f"`{raw}` expands to `{expanded}`, which names goals dfix cannot separate from options"
+            value = parts[-1] if parts else ""
         if skip:
-            keep.append(w.value)
+            keep.append(raw)
             skip = False
-        elif w.value.startswith("-"):
-            keep.append(w.value)
-            skip = w.value in manager.value_flags
-    if set(keep) & manager.offline_only_flags:
+        elif value.startswith("-"):
+            keep.append(raw)
+            skip = value in manager.value_flags
+    return keep, None
+
+
+def _with_goal(run: RunScript, ic: InstallCommand, manager: Manager, env: Mapping[str, str | None]) -> str | None:
+    """The same build-tool call (program, options, settings) with the goals replaced by the fetch goal."""
+    keep, _ = _goal_options(run, ic, manager, env)
+    if keep is None:
         return None
-    program = words[0].value
-    argv = [program, *keep, manager.deps_only.goal]
-    return f"{run.instruction.keyword_as_written} " + " ".join(shlex.quote(a) for a in argv)
+    return f"{run.instruction.keyword_as_written} " + " ".join([*keep, manager.deps_only.goal])
 
 
 def _preinstalled(stage: Stage, copy: Instruction, marker: str) -> bool:
@@ -431,7 +506,7 @@ def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand, mana
         copy_text += newline
     edits = [TextEdit(copy.start, copy.end, manifest_copy)]
     if plan.mode == "pre":
-        deps = _deps_only_run(df, run, ic, manager)
+        deps = _deps_only_run(df, run, ic, manager, plan.env)
         if deps is None:
             return None
         edits.append(TextEdit(install.start, install.start, deps + newline + copy_text))
@@ -496,14 +571,15 @@ def _is_cleanup(c: Command) -> bool:
     return c.program == "rm" and all(w.startswith(("-", "/root/.", "/tmp/", "/usr/local/share/.cache")) for w in words)
 
 
-def _deps_only_run(df: Dockerfile, run: RunScript, ic: InstallCommand, manager: Manager) -> str | None:
+def _deps_only_run(df: Dockerfile, run: RunScript, ic: InstallCommand, manager: Manager,
+                   env: Mapping[str, str | None]) -> str | None:
     deps_only = manager.deps_only
     if deps_only is None:
         return None
     if deps_only.command:
         return f"{run.instruction.keyword_as_written} {deps_only.command}"
     if deps_only.goal:
-        return _with_goal(run, ic, manager)
+        return _with_goal(run, ic, manager, env)
     cmd = _command_of(run, ic)
     if cmd is None:
         return None
