@@ -79,7 +79,7 @@ def test_json_output_shape(project: Path):
     f = data["files"][0]
     assert set(f) == {"path", "context", "error", "fixes", "skipped", "diff"}
     assert f["fixes"] == [{"code": "DF001", "message": f["fixes"][0]["message"], "line": 1,
-                           "safety": "safe", "applied": False}]
+                           "safety": "safe", "applied": False, "may_differ": []}]
     assert f["context"] == str(project)
     assert data["summary"]["fixes"] == 1 and data["summary"]["errors"] == 0
     w = json.loads(invoke("--format", "json", "--write", str(project)).stdout)
