@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from dfix import fileio
 from dfix.cli import main
 
-NAIVE = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "index.js"]\n'
+# COPY --link needs a current frontend, so DF001 has something to add.
+NAIVE = 'FROM node:20-slim\nWORKDIR /app\nCOPY --link . .\nCMD ["node", "index.js"]\n'
 FIXED = "# syntax=docker/dockerfile:1\n" + NAIVE
 
 

@@ -39,7 +39,7 @@ NPM = Manager(
     config_files=(".npmrc",), install_outputs=NODE_MODULES,
     caches=(CacheSpec(("NPM_CONFIG_CACHE", "npm_config_cache"), ".npm"),),
     mounts=(MountRecipe(frozenset({"ci", "clean-install", "install", "i"}), offline_flag="--prefer-offline",
-                        offline_verbs=frozenset({"ci", "clean-install"})),),
+                        offline_verbs=frozenset({"ci", "clean-install"}), location_options=("--cache",)),),
     config_setters={"cache": "NPM_CONFIG_CACHE"},
     offline_only_flags=frozenset({"--offline"}),
     lock_writes={v: LockWrite(("package-lock.json", "npm-shrinkwrap.json"),
@@ -69,7 +69,8 @@ YARN_CLASSIC = Manager(
     caches=(CacheSpec(("YARN_CACHE_FOLDER",), "yarn", base="xdg_cache", root_default="/usr/local/share/.cache/yarn"),),
     mounts=(MountRecipe(frozenset({None, "install", "add"}), offline_flag="--prefer-offline",
                         offline_verbs=frozenset({None, "install"}),
-                        offline_requires=frozenset({"--frozen-lockfile", "--immutable"})),),
+                        offline_requires=frozenset({"--frozen-lockfile", "--immutable"}),
+                        location_options=("--cache-folder",)),),
     config_setters={"cache-folder": "YARN_CACHE_FOLDER"},
     offline_only_flags=frozenset({"--offline"}),
     lock_writes={v: LockWrite(("yarn.lock",), frozenset({"--frozen-lockfile", "--immutable", "--pure-lockfile"}))
@@ -111,7 +112,7 @@ PNPM = Manager(
     config_files=(".npmrc", "pnpm-workspace.yaml", ".pnpmfile.cjs", ".pnpmfile.mjs"), install_outputs=NODE_MODULES,
     caches=(CacheSpec(("npm_config_store_dir", "NPM_CONFIG_STORE_DIR"), "pnpm/store", base="xdg_data",
                       parent_env=("PNPM_HOME", "store")),),
-    mounts=(MountRecipe(frozenset({"install", "i", "add", "fetch"})),),
+    mounts=(MountRecipe(frozenset({"install", "i", "add", "fetch"}), location_options=("--store-dir",)),),
     config_setters={"store-dir": "npm_config_store_dir"},
     offline_only_flags=frozenset({"--offline"}),
     lock_writes={v: LockWrite(("pnpm-lock.yaml",), frozenset({"--frozen-lockfile", "--lockfile-only"}))
@@ -141,7 +142,8 @@ BUN = Manager(
                       unknown_if_env=("XDG_CACHE_HOME",)),),
     # bun hard-links packages out of its cache and copies them when the link crosses a
     # file system (EXDEV), as it does out of a cache mount: node_modules holds the same files.
-    mounts=(MountRecipe(frozenset({"install", "i", "add"}), relocated_by=(("bunfig.toml", "cache"),)),),
+    mounts=(MountRecipe(frozenset({"install", "i", "add"}), relocated_by=(("bunfig.toml", "cache"),),
+                        location_options=("--cache-dir",)),),
     config_setters={},
     lock_writes={v: LockWrite(("bun.lock", "bun.lockb"), frozenset({"--frozen-lockfile", "--no-save"}))
                  for v in ("install", "i")},

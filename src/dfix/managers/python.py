@@ -123,7 +123,7 @@ PIP = Manager(
     manifests=("requirements.txt",),
     caches=(PIP_CACHE,),
     mounts=(MountRecipe(frozenset({"install", "wheel", "download"}), defeating_flags=frozenset({"--no-cache-dir"}),
-                        defeating_env=("PIP_NO_CACHE_DIR",)),),
+                        defeating_env=("PIP_NO_CACHE_DIR",), location_options=("--cache-dir",)),),
     exact_opt_out="a pinned requirements file is pip's lockfile; pip has no lockfile-exact switch",
     deps_only_opt_out="`pip install .` takes its dependency list from the build backend",
 )
@@ -139,7 +139,7 @@ UV = Manager(
     manifests=("pyproject.toml",), lockfiles=("uv.lock",), install_outputs=(".venv",),
     caches=(CacheSpec(("UV_CACHE_DIR",), "uv", base="xdg_cache"),),
     mounts=(MountRecipe(frozenset({"sync", "pip"}), defeating_flags=frozenset({"--no-cache", "-n"}),
-                        defeating_env=("UV_NO_CACHE",)),),
+                        defeating_env=("UV_NO_CACHE",), location_options=("--cache-dir",)),),
     offline_only_flags=frozenset({"--offline"}),
     lock_writes={"sync": LockWrite(("uv.lock",), frozenset({"--frozen", "--locked"}))},
     exact_opt_out="whether uv.lock is current needs uv's resolver; `uv sync --locked` would fail where it is not",

@@ -18,7 +18,10 @@ class SyntaxPragma(Rule):
 
     ## What it does
     Adds `# syntax=docker/dockerfile:1` as the first line when the Dockerfile has no
-    `syntax` parser directive. The version is configurable (`syntax = "docker/dockerfile:1.7"`
+    `syntax` parser directive and uses a feature of the current frontend: `RUN --mount`,
+    `--network` or `--security`, heredocs, `COPY`/`ADD` with `--link`, `--parents`,
+    `--exclude` or `--chmod`, `ADD --checksum` (or another fix adds one). A file that
+    needs none of them is left alone: a pragma on its own buys nothing. The version is configurable (`syntax = "docker/dockerfile:1.7"`
     or `--syntax 1.7`); `syntax = "none"` turns the rule off for builders that cannot
     pull the frontend image (air-gapped CI, apache/airflow#37716). With `builder =
     "podman"` or `"kaniko"` the rule does nothing: buildah and kaniko parse Dockerfiles
@@ -61,6 +64,7 @@ class SyntaxPragma(Rule):
         df = ctx.dockerfile
         if df.directive("syntax") is not None:
             return
+        needs = _frontend_feature(df)
         newline = df.lines[0].newline if df.lines and df.lines[0].newline in ("\n", "\r\n") else df.newline
         at = df.body_start
         stray = _stray_syntax_comment(df)
@@ -73,11 +77,30 @@ class SyntaxPragma(Rule):
                 [TextEdit(at, at, line_text.lstrip() + newline), TextEdit(stray.start, stray.end, "")],
             )
             return
+        if needs is None:
+            return
         yield self.fix(
-            f"add `# syntax={ref}` so the build uses a current Dockerfile frontend",
+            f"add `# syntax={ref}` so the build uses a current Dockerfile frontend (line {needs[0]} uses {needs[1]})",
             1,
             [TextEdit(at, at, f"# syntax={ref}{newline}")],
         )
+
+
+# Flags that older bundled frontends reject or ignore, per instruction.
+_FRONTEND_FLAGS = {"RUN": frozenset({"mount", "network", "security"}),
+                   "COPY": frozenset({"link", "parents", "exclude", "chmod"}),
+                   "ADD": frozenset({"link", "parents", "exclude", "chmod", "checksum", "keep-git-dir"})}
+
+
+def _frontend_feature(df: Dockerfile) -> tuple[int, str] | None:
+    """The first use of a feature that needs a current frontend: (line, what), or None."""
+    for ins in df.instructions:
+        if ins.heredocs:
+            return ins.line, "a heredoc"
+        for flag in ins.flags:
+            if flag.name in _FRONTEND_FLAGS.get(ins.keyword, ()):
+                return ins.line, f"{ins.keyword} --{flag.name}"
+    return None
 
 
 def _stray_syntax_comment(df: Dockerfile) -> Comment | None:

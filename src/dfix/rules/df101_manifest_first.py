@@ -195,10 +195,13 @@ class ManifestFirst(Rule):
             if rewritten:
                 reader = _runtime_lockfile_reader(df, manager)
                 if reader is not None:
+                    stoppers = sorted({s for w in manager.lock_writes.values() for s in w.stoppers})
+                    cure = ("a lockfile-exact install (DF103)" if manager.exact else
+                            f"an install that cannot rewrite it ({', '.join(stoppers)})")
                     yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, the source COPY after it would put "
                                           f"the committed one back, and the image reads it at start-up (line "
-                                          f"{reader.line}); a lockfile-exact install (DF103) makes it movable",
-                                    provisional=True)
+                                          f"{reader.line}); {cure} makes it movable",
+                                    provisional=manager.exact is not None)
                     return
                 may_differ = [_image_path(rewritten, entry)]
         inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
@@ -464,8 +467,14 @@ def _goal_options(run: RunScript, ic: InstallCommand, manager: Manager,
                               f"{manager.name} repository, or name goals, and dfix never drops an argument it "
                               "does not understand")
             parts = expanded.split()
-            if not skip and any(not p.startswith("-") for p in parts):
-                return None, f"`{raw}` expands to `{expanded}`, which names goals dfix cannot separate from options"
+            problem = _expansion_problem(parts, skip, manager)
+            if problem:
+                return None, f"`{raw}` expands to `{expanded}`, {problem}"
+            if parts and not skip:
+                # the word stands for options only; what follows it depends on its last part
+                keep.append(raw)
+                skip = parts[-1] in manager.value_flags
+                continue
             value = parts[-1] if parts else ""
         if skip:
             keep.append(raw)
@@ -474,6 +483,20 @@ def _goal_options(run: RunScript, ic: InstallCommand, manager: Manager,
             keep.append(raw)
             skip = value in manager.value_flags
     return keep, None
+
+
+def _expansion_problem(parts: list[str], skip: bool, manager: Manager) -> str | None:
+    """Why options hidden in a variable cannot travel with a dependencies-only call, or None."""
+    for part in parts:
+        if skip:
+            skip = False
+        elif part.startswith("-"):
+            if part.split("=", 1)[0] in manager.file_flags:
+                return f"which names a file ({part}) the dependencies-only step would need before the source"
+            skip = part in manager.value_flags
+        else:
+            return "which names goals dfix cannot separate from options"
+    return None
 
 
 def _with_goal(run: RunScript, ic: InstallCommand, manager: Manager, env: Mapping[str, str | None]) -> str | None:

@@ -9,6 +9,7 @@ from typing import Iterable
 from ..analysis import Analysis, ContextFacts
 from ..buildstate import State
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
+from ..dockerfile.expand import expand
 from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
 from ..mountable import apt_updates_first, builder_blocks
@@ -199,7 +200,7 @@ class CacheMounts(Rule):
             if use.recipe.persistent and not _downloads_needed(ctx_context, use):
                 continue  # nothing to keep: a mount would only add its empty parent dirs to the image
             if use.recipe.persistent:
-                reason = _persistent_blocker(df, stage, use, targets, states)
+                reason = _persistent_blocker(df, stage, ins, use, targets, states)
                 if reason:
                     yield self.skip(ins.line, reason)
                     continue
@@ -366,7 +367,17 @@ def _cache_targets(use: _Use, state: State, env: dict[str, str]) -> tuple[list[s
     dirs = cache_dirs_for(use.manager, env, state.user, state.home)
     if recipe.caches is not None:
         dirs = [dirs[i] for i in recipe.caches]
-    option = _location_option(recipe, words)
+    values: list[str] = []
+    for word in words:
+        if "$" not in word.value and "`" not in word.value:
+            values.append(word.value)
+            continue
+        expanded = expand(word.value, env)
+        if expanded is None:
+            return None, (f"`{word.value}` cannot be expanded at this line, and an option it holds may move the "
+                          "cache")
+        values += expanded.split()
+    option = _location_option(recipe, values)
     if option is not None:
         name, value = option
         if value is None or not value.startswith("/") or "$" in value:
@@ -379,15 +390,15 @@ def _cache_targets(use: _Use, state: State, env: dict[str, str]) -> tuple[list[s
     return [posixpath.join(r, sub) if sub else r for r in roots for sub in recipe.subdirs], None
 
 
-def _location_option(recipe: MountRecipe, words: list[Word]) -> tuple[str, str | None] | None:
+def _location_option(recipe: MountRecipe, values: list[str]) -> tuple[str, str | None] | None:
     """A command-line option that moves the cache (`-g DIR`, `-Dmaven.repo.local=DIR`), last one wins."""
     found = None
-    for i, word in enumerate(words):
+    for i, value in enumerate(values):
         for name in recipe.location_options:
-            if word.value.startswith(name + "="):
-                found = (name, word.value.split("=", 1)[1])
-            elif word.value == name and not name.startswith("-D"):
-                found = (name, words[i + 1].value if i + 1 < len(words) else None)
+            if value.startswith(name + "="):
+                found = (name, value.split("=", 1)[1])
+            elif value == name and not name.startswith("-D"):
+                found = (name, values[i + 1] if i + 1 < len(values) else None)
     return found
 
 
@@ -445,7 +456,28 @@ def _names_cache(text: str, target: str) -> bool:
     return bool(tail) and tail in text
 
 
-def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[str],
+def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, targets: list[str]) -> str | None:
+    """Why a later RUN may read the cache without getting the mount: it runs what dfix does not know.
+
+    `make build` or `./build.sh` may run the tool (`go build`) and read its cache; with the
+    cache in a mount it would find it empty and download everything again on every build.
+    """
+    if all(any(_overlaps(existing, t) for existing in mount_targets(ins)) for t in targets):
+        return None  # it mounts the cache itself
+    if run is None:
+        return (f"line {ins.line} is a RUN dfix cannot read: it may run {manager.name} and read its cache, "
+                "which a mount would take out of the image")
+    for cmd in run.commands:
+        call = recognise(cmd)
+        if manager in call.managers or call.kind not in (Kind.UNKNOWN, Kind.BUILD, Kind.PROJECT):
+            continue
+        what = run.script.source(cmd)
+        return (f"line {ins.line} runs `{what}`, which dfix does not know to leave {manager.name} alone: it may "
+                f"read the {manager.name} cache, which a mount would take out of the image")
+    return None
+
+
+def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use: _Use, targets: list[str],
                         states: dict[int, State]) -> str | None:
     """Why a cache that later steps read (Go modules) cannot move out of the image, or None.
 
@@ -476,6 +508,10 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, use: _Use, targets: list[s
             run = run_script(ins)
             if uses_tool and run is None:
                 return f"line {ins.line} uses {name} in a form dfix cannot read, and would lose the cache"
+            later = (s.index, s.instructions.index(ins)) > (stage.index, stage.instructions.index(mounted))
+            reader = _unknown_reader(run, ins, manager, targets) if later else None
+            if reader:
+                return reader
             tool_uses = [u for u in _uses(run) if u.recipe is recipe] if run is not None else []
             if not tool_uses and any(_names_cache(ins.args, t) for t in targets):
                 return f"line {ins.line} reads the {name} cache directly, so it must stay in a layer"
