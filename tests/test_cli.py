@@ -78,7 +78,7 @@ def test_json_output_shape(project: Path):
     r = invoke("--format", "json", str(project))
     data = json.loads(r.stdout)
     f = data["files"][0]
-    assert set(f) == {"path", "context", "error", "fixes", "skipped", "diff"}
+    assert set(f) == {"path", "context", "error", "fixes", "skipped", "notes", "diff"}
     assert f["fixes"] == [{"code": "DF001", "message": f["fixes"][0]["message"], "line": 1,
                            "safety": "safe", "applied": False, "may_differ": []}]
     assert f["context"] == str(project)
@@ -230,3 +230,18 @@ def test_detect_reports_invalid_files_with_exit_2(tmp_path: Path):
     (tmp_path / "Dockerfile").write_text("FROM\n")
     r = invoke("detect", str(tmp_path))
     assert r.exit_code == 2 and "FROM requires" in r.stderr
+
+
+def test_verbose_says_why_an_install_got_no_reorder(tmp_path: Path):
+    """-v names the stages dfix looked at and left alone, with the reason (JSON: notes)."""
+    (tmp_path / "package.json").write_text('{"name": "a", "dependencies": {}}')
+    (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {"": {}}}')
+    (tmp_path / "Dockerfile").write_text("FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\n"
+                                         "RUN npm ci\nCOPY . .\n")
+    quiet = invoke("--select", "DF101", str(tmp_path))
+    assert "not applied" not in quiet.output
+    loud = invoke("--select", "DF101", "-v", str(tmp_path))
+    assert "DF101 not applied: package.json is already copied on its own before `npm ci`" in loud.output
+    data = json.loads(invoke("--select", "DF101", "--format", "json", str(tmp_path)).stdout)
+    assert [n["code"] for n in data["files"][0]["notes"]] == ["DF101"]
+    assert data["files"][0]["skipped"] == []

@@ -43,6 +43,7 @@ class Result:
     text: str
     fixes: list[AppliedFix] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    notes: list[Skip] = field(default_factory=list)  # looked at, nothing to do (info skips)
     pass_of_fix: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
     pass_of_skip: dict[tuple[str, int, str], int] = field(default_factory=dict, repr=False)
 
@@ -106,6 +107,10 @@ def run(
     # A skip that a later pass overcame (DF101 waits for DF103's --frozen-lockfile) is moot.
     result.skipped = [s for s in result.skipped if not s.provisional
                       or result.pass_of_fix.get((s.code, s.line), -1) <= result.pass_of_skip[(s.code, s.line, s.reason)]]
+    # A note is moot where the rule fixed or skipped the same line.
+    acted = {(f.code, f.line) for f in result.fixes} | {(s.code, s.line) for s in result.skipped if not s.info}
+    result.notes = [s for s in result.skipped if s.info and (s.code, s.line) not in acted]
+    result.skipped = [s for s in result.skipped if not s.info]
     # black's assert_equivalent/assert_stable, for Dockerfiles.
     if result.changed:
         try:
@@ -163,7 +168,7 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
                     seen = [first_pass.setdefault(key, pass_no) for key in ((finding.code, line),
                                                                            (finding.code, finding.reason))]
                     if all(p == pass_no for p in seen) and (finding.code, line, finding.reason) not in result.pass_of_skip:
-                        result.skipped.append(Skip(finding.code, line, finding.reason, finding.provisional))
+                        result.skipped.append(Skip(finding.code, line, finding.reason, finding.provisional, finding.info))
                         result.pass_of_skip[(finding.code, line, finding.reason)] = pass_no
                 else:
                     candidates.append(finding)

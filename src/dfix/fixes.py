@@ -39,6 +39,9 @@ class Skip:
     # Another rule's fix may remove the obstacle (DF103 making an install lockfile-exact);
     # the engine drops the skip if this rule succeeds on that line in a later pass.
     provisional: bool = False
+    # Not a fix held back but one with nothing to do ("the manifests already come first"):
+    # said only when asked (-v, JSON notes), so a reader knows the step was looked at.
+    info: bool = False
 
 
 Finding = Union[Fix, Skip]

@@ -63,6 +63,8 @@ def emit_text(reports: Iterable[FileReport], *, check: bool, show_diff: bool, qu
         for s in r.skipped:
             click.secho(f"  {r.path}:{s.line}: {s.code} skipped: {s.reason}", fg="yellow", err=True)
         if verbose:
+            for n in r.notes:
+                click.echo(f"  {r.path}:{n.line}: {n.code} not applied: {n.reason}", err=True)
             for f in r.fixes:
                 click.echo(f"  {r.path}:{f.line}: {f.code} [{f.safety.value}] {f.message}", err=True)
     if not quiet:
@@ -101,6 +103,7 @@ def to_json(reports: list[FileReport]) -> str:
                     for f in r.fixes
                 ],
                 "skipped": [{"code": s.code, "line": s.line, "reason": s.reason} for s in r.skipped],
+                "notes": [{"code": n.code, "line": n.line, "reason": n.reason} for n in r.notes],
                 "diff": r.diff,
             }
         )

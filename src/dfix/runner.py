@@ -34,6 +34,7 @@ class FileReport:
     error: str | None = None
     fixes: list[engine.AppliedFix] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    notes: list[Skip] = field(default_factory=list)  # where a rule looked and had nothing to do
     diff: str = ""
     written: bool = False
 
@@ -77,6 +78,7 @@ def process(target: Target, options: Options, finder: ConfigFinder) -> FileRepor
         return report
     report.fixes = result.fixes
     report.skipped = result.skipped
+    report.notes = result.notes
     report.diff = unified_diff(result.original, result.text, _display(target.path))
     if options.write and result.changed:
         try:

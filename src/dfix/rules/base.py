@@ -75,3 +75,7 @@ class Rule:
 
     def skip(self, line: int, reason: str, provisional: bool = False) -> Skip:
         return Skip(self.code, line, reason, provisional)
+
+    def note(self, line: int, reason: str) -> Skip:
+        """Why the rule made no change here although it looked (shown with -v)."""
+        return Skip(self.code, line, reason, info=True)

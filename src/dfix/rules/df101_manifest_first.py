@@ -132,9 +132,10 @@ class ManifestFirst(Rule):
              ic: InstallCommand) -> Iterable[Finding]:
         df, context = analysis.dockerfile, analysis.context
         manager = by_name(ic.package_manager) or by_name(stack.package_manager)
-        if manager is None:
-            return
         line = install.line
+        if manager is None:
+            yield self.note(line, f"no record of package manager {ic.package_manager or stack.package_manager}")
+            return
         run = run_script(install)
         if run is None:
             yield self.skip(line, "the install RUN is not plain shell dfix can read (heredoc, JSON form or unparsable)")
@@ -142,24 +143,31 @@ class ManifestFirst(Rule):
         state = analysis.state(install)
         cwd = ic.cwd or state.workdir
         if cwd is None:
+            yield self.note(line, "the directory the install runs in is not known")
             return
         files = analysis.image_files_before(stage, install)
         manifest = stack.manifests[0] if stack.manifests else None
         if manifest is None:
+            yield self.note(line, "the stack has no manifest in the build context")
             return
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
         entry = _entry_for(files, _named_file(ic, cwd) or posixpath.join(cwd, rel))
         if entry is None or entry.kind != "dir" or entry.instruction is None:
-            return  # the manifest arrives on its own already (or dfix cannot tell how)
+            yield self.note(line, f"{manifest} is already copied on its own before `{ic.command}`, or dfix cannot "
+                                  "tell how it arrives")
+            return
         copy = entry.instruction
         if copy not in stage.instructions:
-            return  # copied in a parent stage: reordering across stages is out of scope
+            yield self.note(line, f"the source is copied in an earlier stage (line {copy.line}); dfix does not "
+                                  "reorder across stages")
+            return
         reason = self._blocked(df, stage, copy, install, run, stack, ic, context, entry, manager)
         if reason:
             yield self.skip(line, reason)
             return
         if ic.kind == Kind.BUILD and manager.deps_only is None:
-            return  # a build with no dependencies-only form (build.gradle is a program)
+            yield self.note(line, f"`{ic.command}` has no dependencies-only form: {manager.deps_only_opt_out}")
+            return
         extra: list[str] = []
         mode = "pre" if ic.kind in (Kind.PROJECT, Kind.BUILD) and not _virtual_project(context, stack, manager) \
             else "move"
@@ -170,8 +178,11 @@ class ManifestFirst(Rule):
                 yield self.skip(line, f"`{ic.command}` installs the project itself and has no dependencies-only form dfix knows")
                 return
             if _preinstalled(stage, copy, marker):
-                return  # a dependencies-only install already runs before the source arrives
+                yield self.note(line, f"a dependencies-only step (`{marker}`) already runs before the source arrives")
+                return
             if manager.downloads_needed is not None and not _downloads_at(stack, context, state, cwd, entry, manager):
+                yield self.note(line, "nothing to download before the source: no required modules at the build's "
+                                      "root, vendored, or -mod=vendor")
                 return
             missing_tool = _tool_missing(analysis, stage, install, run, ic, manager)
             if missing_tool:
@@ -181,7 +192,8 @@ class ManifestFirst(Rule):
                 cmd = _command_of(run, ic)
                 words = [w.value for w in cmd.program_words()[1]] if cmd else []
                 if set(words) & manager.offline_only_flags:
-                    return  # an offline build downloads nothing
+                    yield self.note(line, "an offline build downloads nothing")
+                    return
                 _, unclear = _goal_options(run, ic, manager, state.env)
                 if unclear:
                     yield self.skip(line, unclear)

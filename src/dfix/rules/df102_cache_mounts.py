@@ -136,6 +136,9 @@ class CacheMounts(Rule):
                     continue
                 uses = _uses(run)
                 if not uses:
+                    opted_out = _opted_out(run)
+                    if opted_out:
+                        yield self.note(ins.line, opted_out)
                     continue
                 if blocked:
                     yield self.skip(ins.line, blocked)
@@ -222,6 +225,7 @@ class CacheMounts(Rule):
                 edits.append(offline)
                 notes.append(use.recipe.offline_flag or "")
         if not mounts and not edits:
+            yield self.note(ins.line, "the cache is already mounted, or there is nothing to keep")
             return
         all_targets = existing + [m for m, _ in mounts]
         for cmd in run.commands:
@@ -286,6 +290,16 @@ def _unknown_user_reason(state: State) -> str:
 def _owner(state: State) -> str | None:
     ids = state.uid_gid
     return None if ids is None else f",uid={ids[0]},gid={ids[1]}"
+
+
+def _opted_out(run: RunScript) -> str | None:
+    """Why a RUN that installs with a manager that has no mount recipe gets none."""
+    for cmd in run.commands:
+        call = recognise(cmd)
+        if call.manager is not None and call.manager.mount_opt_out and (
+                call.kind.installs_dependencies or call.kind is Kind.TOOL and call.ecosystem == "system"):
+            return f"no cache mount for {call.manager.name}: {call.manager.mount_opt_out}"
+    return None
 
 
 def _uses(run: RunScript) -> list[_Use]:
