@@ -63,3 +63,16 @@ def test_stage_inherits_parent_state_and_global_args_resolve_from():
 def test_arg_in_stage_takes_global_default():
     _, s = states("ARG V=3\nFROM python:3.11\nARG V\nENV P=/opt/$V\nRUN x\n")
     assert s[4].env["P"] == "/opt/3"
+
+
+def test_users_created_in_the_dockerfile_are_known_with_uid_and_home():
+    df = parse("FROM debian:12\nRUN useradd -m -u 1001 app && adduser --disabled-password --uid 1002 --home /srv/w web\n"
+               "RUN useradd -u 1003 nohome\nRUN adduser -D -H -u 1004 bare\nRUN useradd -m $NAME\n"
+               "USER app\nRUN true\nUSER web\nRUN true\nUSER nohome\nRUN true\nUSER bare\nRUN true\n")
+    st = stage_states(df)
+    runs = [i for i in df.instructions if i.keyword == "RUN"][-4:]
+    app, web, nohome, bare = (st[id(r)] for r in runs)
+    assert (app.uid_gid, app.home, app.is_root) == ((1001, 1001), "/home/app", False)
+    assert (web.uid_gid, web.home) == ((1002, 1002), "/srv/w")
+    assert nohome.uid_gid is None and nohome.home is None  # useradd without -m makes no home
+    assert bare.uid_gid is None  # -H: no home directory

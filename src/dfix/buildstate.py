@@ -24,15 +24,20 @@ class State:
     user: str | None  # USER as in force (expanded); None when unknowable
     workdir: str | None  # absolute path, None when unknowable
     env: Mapping[str, str | None] = field(default_factory=dict)  # ENV and ARG in scope
+    created: Mapping[str, User] = field(default_factory=dict)  # users a RUN created (useradd -u 1001 -m app)
 
     @property
     def known_image(self) -> bool:
         return self.defaults is not None
 
     def _account(self) -> User | None:
-        if self.user is None or self.defaults is None:
+        if self.user is None:
             return None
         name = self.user.split(":", 1)[0]
+        if name in self.created:
+            return self.created[name]
+        if self.defaults is None:
+            return None
         if name in self.defaults.users:
             return self.defaults.users[name]
         return None
@@ -111,6 +116,9 @@ def _apply(ins: Instruction, st: State, globals_: Mapping[str, str | None]) -> S
         return replace(st, env=env)
     if kw == "USER":
         return replace(st, user=expand(ins.args, st.env, ins.command.escape))
+    if kw == "RUN":
+        created = created_users(ins, st.env)
+        return replace(st, created={**st.created, **created}) if created else st
     if kw == "WORKDIR":
         path = expand(ins.args, st.env, ins.command.escape)
         if path is None:
@@ -121,6 +129,54 @@ def _apply(ins: Instruction, st: State, globals_: Mapping[str, str | None]) -> S
             return replace(st, workdir=None)
         return replace(st, workdir=posixpath.normpath(posixpath.join(st.workdir, path)))
     return st
+
+
+# useradd/adduser options that take a value, and which of them set the uid, gid and home.
+_USER_VALUE_FLAGS = frozenset({"-u", "--uid", "-g", "--gid", "--ingroup", "-G", "--groups", "-d", "--home",
+                               "--home-dir", "-h", "-s", "--shell", "-c", "--comment", "--gecos", "-k", "--skel",
+                               "-e", "--expiredate", "-f", "--inactive", "-p", "--password", "-K", "--key",
+                               "--firstuid", "--lastuid", "--add_extra_groups", "--conf"})
+_NO_HOME = frozenset({"-M", "--no-create-home", "-H"})
+
+
+def created_users(ins: Instruction, env: Mapping[str, str | None]) -> dict[str, User]:
+    """Users a RUN creates with a uid given on the command line, and a home it makes.
+
+    `useradd` makes the home only with -m; adduser (Debian's and busybox's) makes it
+    unless told not to. A user without a literal uid stays unknown: the uid decides who
+    may write a cache mount, and dfix does not guess it.
+    """
+    from .runs import run_script
+
+    run = run_script(ins)
+    if run is None:
+        return {}
+    found: dict[str, User] = {}
+    for cmd in run.commands:
+        program, values = cmd.program, [w.value for w in cmd.program_words()[1][1:]]
+        if program not in ("useradd", "adduser") or any("$" in v for v in values):
+            continue
+        options, operands, i = {}, [], 0
+        while i < len(values):
+            if values[i] in _USER_VALUE_FLAGS and i + 1 < len(values):
+                options[values[i]] = values[i + 1]
+                i += 2
+                continue
+            (options.__setitem__(values[i], "") if values[i].startswith("-") else operands.append(values[i]))
+            i += 1
+        uid = options.get("-u") or options.get("--uid")
+        if not operands or uid is None or not uid.isdigit():
+            continue
+        name = operands[0]
+        makes_home = ("-m" in options or "--create-home" in options) if program == "useradd" else \
+            not (set(options) & _NO_HOME or "--system" in options and "--home" not in options)
+        if not makes_home:
+            continue
+        home = options.get("-d") or options.get("--home-dir") or options.get("--home") or options.get("-h") \
+            or f"/home/{name}"
+        gid = options.get("-g") or options.get("--gid")
+        found[name] = User(int(uid), int(gid) if gid and gid.isdigit() else int(uid), home)
+    return found
 
 
 def stage_states(df: Dockerfile) -> dict[int, State]:

@@ -52,7 +52,27 @@ KNOWN_IMAGES: dict[str, ImageDefaults] = {
     "busybox": _PLAIN,
     "buildpack-deps": _PLAIN,
     "scratch": _PLAIN,
+    "amazonlinux": _PLAIN,
+    "fedora": _PLAIN,
+    "rockylinux": _PLAIN,
+    "almalinux": _PLAIN,
+    "tomcat": ImageDefaults(workdir="/usr/local/tomcat", users={"root": ROOT},
+                            env={"CATALINA_HOME": "/usr/local/tomcat", "JAVA_HOME": "/opt/java/openjdk"}),
+    # Red Hat's Universal Base Images (Docker Hub mirrors and the Red Hat registry).
+    **{f"{prefix}ubi{v}{variant}": _PLAIN
+       for prefix in ("redhat/", "")
+       for v in ("8", "9") for variant in ("", "-minimal", "-micro", "-init")},
+    **{f"registry.access.redhat.com/ubi{v}/ubi{variant}": _PLAIN
+       for v in ("8", "9") for variant in ("", "-minimal", "-micro", "-init")},
+    # Red Hat's OpenJDK builder images run as uid 185 with home /home/default.
+    **{f"registry.access.redhat.com/ubi{v}/openjdk-{j}": ImageDefaults(
+        user="185", workdir="/home/default", users={"root": ROOT, "185": User(185, 0, "/home/default"),
+                                                     "default": User(185, 0, "/home/default")})
+       for v in ("8", "9") for j in ("11", "17", "21")},
 }
+# Distroless images run as root, or as nonroot (65532) in their :nonroot tags.
+_DISTROLESS = "gcr.io/distroless/"
+_NONROOT = User(65532, 65532, "/home/nonroot")
 
 
 ROOT_USERS = frozenset({"root", "0"})
@@ -86,6 +106,7 @@ IMAGE_PROGRAMS: dict[str, frozenset[str]] = {
     "ibm-semeru-runtimes": _JDK,
     "oven/bun": frozenset({"bun", "bunx"}),
     "ghcr.io/astral-sh/uv": frozenset({"uv"}),
+    "tomcat": _JDK,
 }
 
 
@@ -113,4 +134,9 @@ def repository(image: str) -> str:
 
 
 def defaults_for(image: str) -> ImageDefaults | None:
-    return KNOWN_IMAGES.get(repository(image))
+    repo = repository(image)
+    if repo.startswith(_DISTROLESS):
+        nonroot = "nonroot" in image.split("@", 1)[0].rsplit(":", 1)[-1]
+        return ImageDefaults(user="nonroot" if nonroot else "root",
+                             users={"root": ROOT, "nonroot": _NONROOT})
+    return KNOWN_IMAGES.get(repo)
