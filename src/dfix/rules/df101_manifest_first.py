@@ -116,7 +116,7 @@ class ManifestFirst(Rule):
         for report in reports:
             stage = df.stages[report.index]
             for stack in report.stacks:
-                for ic in stack.install_commands:
+                for ic in stack.install_commands + _opaque_builds(ctx.analysis, stage, stack):
                     if ic.line is None or not (Kind(ic.kind).installs_dependencies or _downloading_build(stack, ic)):
                         continue
                     install = _instruction_at(stage, ic.line)
@@ -372,9 +372,12 @@ def _tool_missing(analysis: Analysis, stage: Stage, install: Instruction, run: R
     """Why the dependencies-only step, inserted before the install's RUN, could not run its program."""
     if manager.deps_only.flag is not None:
         return None  # the step repeats the install RUN's own text, tool installation included
-    cmd = _command_of(run, ic)
-    launcher = cmd.program_words()[1] if cmd is not None else []
-    program = launcher[0].value if launcher else None
+    if manager.deps_only.command:
+        program = manager.deps_only.command.split()[0]  # `go mod download` runs go, whatever the build ran
+    else:
+        cmd = _command_of(run, ic)
+        launcher = cmd.program_words()[1] if cmd is not None else []
+        program = launcher[0].value if launcher else None
     if program is None:
         return "the build command cannot be found in its RUN"
     found = program_available(analysis, stage, install, program)
@@ -412,6 +415,46 @@ def _virtual_project(context, stack: Stack, manager: Manager) -> bool:
     except tomllib.TOMLDecodeError:
         return False
     return manager.virtual_project(data)
+
+
+def _opaque_builds(analysis: Analysis, stage: Stage, stack: Stack) -> list[InstallCommand]:
+    """Builds dfix cannot see into (`make build`, `./build.sh`, `go get`) in a stage of a tool whose builds
+    download (Go): a dependencies-only step before the source makes them find the modules cached.
+
+    Only in a build stage whose module cache cannot reach the final image: `go mod download`
+    fetches every module the main module needs, which may be more than the build used.
+    """
+    manager = by_name(stack.package_manager)
+    if manager is None or not manager.builds_download or not manager.deps_only or not manager.deps_only.command:
+        return []
+    df = analysis.dockerfile
+    final = df.stages[-1]
+    if stage in df.lineage(final) or _copied_from(df, stage):
+        return []
+    found = []
+    for ins in stage.instructions[1:]:
+        run = run_script(ins)
+        for cmd in run.commands if run else ():
+            call = recognise(cmd)
+            opaque = call.kind is Kind.UNKNOWN or (manager in call.managers and call.kind is Kind.ADD)
+            if opaque and call.program not in (None,) and not cmd.enclosing:
+                found.append(InstallCommand(ins.line, run.script.source(cmd), manager.name, Kind.BUILD,
+                                            analysis.state(ins).workdir))
+                return found  # the first one: the dependencies-only step goes before the source copy
+    return found
+
+
+def _copied_from(df: Dockerfile, stage: Stage) -> bool:
+    """Whether a later stage copies anything out of ``stage`` other than under /usr/local/bin-like paths."""
+    keys = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+    for later in df.stages[stage.index + 1:]:
+        for ins in later.instructions:
+            source = ins.flag("from")
+            if ins.keyword == "COPY" and source is not None and (source.value or "").lower() in keys:
+                if any(src.rstrip("/") in ("", "/", "/go", "/go/pkg", "/go/pkg/mod", "/root") or
+                       src.startswith(("/go/pkg", "/root/go")) for src in ins.values[:-1]):
+                    return True
+    return False
 
 
 def _downloading_build(stack: Stack, ic: InstallCommand) -> bool:
