@@ -56,7 +56,8 @@ def main() -> None:
 @click.option("--syntax", help="Frontend for DF001: a version (1.7), a reference, or 'none'.")
 @click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Build context directory (default: each Dockerfile's folder).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0; github: GitHub Actions annotations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list every fix and unchanged file.")
 def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bool, select: str | None,
@@ -64,7 +65,7 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
                 fmt: str, quiet: bool, verbose: bool) -> None:
     from .config import ConfigFinder
     from .discover import discover
-    from .report import emit_text, to_json
+    from .report import emit_text, render_review, to_json
     from .rules import unknown_codes
     from .runner import Options, process
 
@@ -84,6 +85,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
     reports = [process(t, options, finder) for t in targets]
     if fmt == "json":
         click.echo(to_json(reports))
+    elif fmt in ("sarif", "github"):
+        click.echo(render_review(fmt, reports), nl=False)
     else:
         emit_text(reports, check=check, show_diff=show_diff or not (check or write), quiet=quiet, verbose=verbose)
     if any(r.error for r in reports):
