@@ -157,3 +157,41 @@ def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) 
         if r.get("error"):
             click.secho(f"error: {r['path']}: {r['error']}", fg="red", err=True)
     sys.exit(EXIT_ERROR if any(r.get("error") for r in results) else EXIT_OK)
+
+
+@main.command("pr")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--repo", help="GitHub repository OWNER/NAME (default: from the remote's URL).")
+@click.option("--remote", default="origin", show_default=True, help="Git remote to push the branch to.")
+@click.option("--api-url", envvar="GITHUB_API_URL", default="https://api.github.com", show_default=True,
+              help="GitHub REST API root (GitHub Enterprise: https://HOST/api/v3; env GITHUB_API_URL).")
+@click.option("--base", help="Branch the pull request targets (default: the current branch).")
+@click.option("--branch", help="Bot branch (default: dfix/<PATHs as a slug>, or dfix/cache-friendly-builds).")
+@click.option("--title", default="dfix: cache-friendly Dockerfile builds", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print what would be committed, pushed and opened; change nothing.")
+@click.option("--allow-dirty", is_flag=True, help="Run with uncommitted changes (the pull request is made from HEAD).")
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable.")
+@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+def pr_command(paths: tuple[Path, ...], repo: str | None, remote: str, api_url: str, base: str | None,
+               branch: str | None, title: str, dry_run: bool, allow_dirty: bool, select: str | None,
+               ignore: str | None, unsafe_fixes: bool) -> None:
+    """Commit the fixes on a bot branch, push it, and open or update one pull request (token: GITHUB_TOKEN)."""
+    import os
+
+    from .bot.git import BotError
+    from .bot.pr import PrOptions, run_pr
+
+    fix_args = [*(["--select", select] if select else []), *(["--ignore", ignore] if ignore else []),
+                *(["--unsafe-fixes"] if unsafe_fixes else [])]
+    options = PrOptions(paths=paths, remote=remote, repo=repo, api_url=api_url, token=os.environ.get("GITHUB_TOKEN"),
+                        base=base, branch=branch, title=title, dry_run=dry_run, allow_dirty=allow_dirty,
+                        fix_args=tuple(fix_args))
+    try:
+        outcome = run_pr(Path.cwd(), options, echo=click.echo)
+    except BotError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    for error in outcome.errors:
+        click.secho(f"error: {error}", fg="red", err=True)
+    sys.exit(EXIT_ERROR if outcome.errors else EXIT_OK)
