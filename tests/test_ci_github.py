@@ -160,3 +160,15 @@ def test_action_and_hook_definitions_are_valid():
     matches = [n for n in names + others
                if re.search(hook["files"], n) and not re.search(hook["exclude"], n)]
     assert matches == names
+
+
+def test_readme_org_wide_matrix_workflow_is_a_valid_workflow():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("### Many repositories", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    workflow = load_yaml(block)
+    assert validate(workflow, "github-workflows") == []
+    job = workflow["jobs"]["dfix"]
+    assert job["strategy"]["matrix"]["repository"].startswith("${{ fromJSON(")
+    assert job["strategy"]["fail-fast"] is False
+    assert any(step.get("with", {}).get("pr") == "true" for step in job["steps"])
