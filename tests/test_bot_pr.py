@@ -111,11 +111,32 @@ def test_second_run_updates_the_same_branch_and_pr(repo: Path, api: FakeGitHub, 
 def test_clean_repository_opens_no_pr(repo: Path, api: FakeGitHub, monkeypatch):
     CliRunner().invoke(main, ["--write", "--unsafe-fixes", str(repo)])
     git(repo, "commit", "-q", "-am", "fixed by hand")
+    git(repo, "push", "-q", "origin", "main")
     r = invoke_pr(repo, api, "--unsafe-fixes", monkeypatch=monkeypatch)
     assert r.exit_code == 0, r.output
     assert "nothing to fix" in r.output
     assert api.pulls == [] and api.requests == []
     assert git(repo.parent / "remote.git", "branch", "--list", "dfix/*") == ""
+
+
+def test_the_pr_is_based_on_the_remote_branch_not_on_unpushed_commits(repo: Path, api: FakeGitHub, monkeypatch):
+    pushed_tip = git(repo, "rev-parse", "HEAD")
+    (repo / "local.txt").write_text("not pushed\n")
+    git(repo, "add", "local.txt")
+    git(repo, "commit", "-q", "-m", "local only")
+    r = invoke_pr(repo, api, monkeypatch=monkeypatch)
+    assert r.exit_code == 0, r.output
+    bare = repo.parent / "remote.git"
+    bot = git(bare, "rev-parse", "refs/heads/dfix/cache-friendly-builds")
+    assert git(bare, "rev-parse", f"{bot}^") == pushed_tip
+    assert "local.txt" not in git(bare, "ls-tree", "--name-only", bot)
+
+
+def test_detached_head_targets_the_remote_default_branch(repo: Path, api: FakeGitHub, monkeypatch):
+    git(repo, "checkout", "-q", "--detach")
+    r = invoke_pr(repo, api, monkeypatch=monkeypatch)
+    assert r.exit_code == 0, r.output
+    assert api.pulls[0]["base"] == "main"
 
 
 def test_dirty_tree_is_refused_unless_allowed(repo: Path, api: FakeGitHub, monkeypatch):

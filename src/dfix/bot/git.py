@@ -57,6 +57,21 @@ class Git:
         out = self.run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
         return out.split()[0] if out else None
 
+    def remote_default_branch(self, remote: str) -> str | None:
+        """The branch the remote's HEAD points at (its default branch)."""
+        for line in self.run("ls-remote", "--symref", remote, "HEAD").splitlines():
+            if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+                return line[len("ref: refs/heads/"):-len("\tHEAD")]
+        return None
+
+    def fetch_branch(self, remote: str, branch: str) -> str:
+        """Fetch the remote's branch and return its commit (refused when the remote lacks it)."""
+        sha = self.remote_branch(remote, branch)
+        if sha is None:
+            raise BotError(f"remote {remote!r} has no branch {branch!r}; push it first or pass --base")
+        self.run("fetch", "-q", remote, f"refs/heads/{branch}")
+        return sha
+
     def identity_env(self) -> dict[str, str]:
         """Author and committer for the bot's commit: the configured user, else dfix itself."""
         if self.run("config", "user.email", check=False) and self.run("config", "user.name", check=False):

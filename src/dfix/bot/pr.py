@@ -1,8 +1,9 @@
 """``dfix pr``: fix the repository's Dockerfiles on the bot branch and open or update one PR.
 
-The fixes are made in a temporary git worktree of HEAD, so the user's working tree, index
-and current branch are never touched, and the pull request holds exactly the committed
-content plus dfix's rewrite. dfix runs there as its own command line (``--write --format
+The fixes are made in a temporary git worktree of the base branch as the remote has it, so
+the user's working tree, index and current branch are never touched, and the pull request
+holds exactly dfix's rewrite of what the base already has (local commits not pushed yet stay
+out of it). dfix runs there as its own command line (``--write --format
 json``), the same code path as ``dfix --write``. Running twice changes nothing: the branch
 is reused when it already holds the same rewrite of the same base commit, otherwise it is
 force-pushed (with a lease on what the remote had), and the one open pull request from
@@ -76,7 +77,7 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
     dirty = git.dirty()
     if dirty and not options.allow_dirty:
         raise BotError(f"the working tree has uncommitted changes ({len(dirty)} path(s), e.g. {dirty[0][3:]}); "
-                       "commit or stash them, or pass --allow-dirty (the pull request is made from HEAD)")
+                       "commit or stash them, or pass --allow-dirty (the pull request is made from the remote's base branch)")
     current = git.current_branch()
     if current == branch:
         raise BotError(f"{branch} is checked out; run dfix pr from the branch the pull request should target")
@@ -85,23 +86,29 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
         raise BotError(f"cannot tell the GitHub repository from remote {options.remote!r}; pass --repo OWNER/NAME")
     if not options.token and not options.dry_run:
         raise BotError("GITHUB_TOKEN is not set; the pull request needs a token with pull-request write access")
-    head = git.head()
+    git.head()  # a repository without commits has nothing to fix
+    # The pull request's base is the remote branch, so the fix is made on its tip: commits
+    # not pushed yet stay out of the bot's branch.
+    base = options.base or current or git.remote_default_branch(options.remote)
+    if base is None:
+        raise BotError(f"cannot tell which branch of {options.remote!r} to target; pass --base")
+    head = git.fetch_branch(options.remote, base)
     with _worktree(git, head) as tree:
         outcome = _fix_in(tree, rel_paths, options.fix_args, branch)
         changed = sorted({f.path for f in outcome.fixes})
         if not changed:
-            echo(f"dfix pr: nothing to fix at {head[:12]}; no pull request")
+            echo(f"dfix pr: nothing to fix at {options.remote}/{base} ({head[:12]}); no pull request")
             return outcome
         message = commit_message(outcome.fixes, outcome.skipped)
         body = pr_body(outcome.fixes, outcome.skipped, rebuild_rows, diffs=outcome.diffs)
         if options.dry_run:
-            _describe(echo, outcome, branch, head, repo, options, current, message, body)
+            _describe(echo, outcome, branch, head, repo, options, base, message, body)
             outcome.status = "dry-run"
             return outcome
         outcome.commit, outcome.pushed = _commit_and_push(git, Git(tree), changed, message, head, branch,
                                                           options.remote)
     outcome.pull = open_or_update(api_url=options.api_url, token=options.token or "", repo=repo, head=branch,
-                                  base=options.base or current, title=options.title, body=body)
+                                  base=base, title=options.title, body=body)
     outcome.status = outcome.pull.action
     echo(f"dfix pr: {outcome.pull.action} pull request #{outcome.pull.number} {outcome.pull.url} "
          f"({branch} {'pushed' if outcome.pushed else 'already up to date'}, {len(outcome.fixes)} fix(es))")
@@ -186,11 +193,11 @@ def _same_rewrite(git: Git, remote: str, branch: str, old: str, new: str, head: 
 
 
 def _describe(echo, outcome: PrOutcome, branch: str, head: str, repo: str | None, options: PrOptions,
-              current: str | None, message: str, body: str) -> None:
+              base: str, message: str, body: str) -> None:
     files = sorted({f.path for f in outcome.fixes})
     echo(f"dfix pr (dry run): would commit {len(outcome.fixes)} fix(es) in {len(files)} file(s) "
-         f"({', '.join(files)}) on top of {head[:12]} as branch {branch},")
+         f"({', '.join(files)}) on top of {options.remote}/{base} ({head[:12]}) as branch {branch},")
     echo(f"  force-push it to remote {options.remote!r}, and open or update the pull request "
-         f"{branch} -> {options.base or current or 'the default branch'} in {repo or '(repository unknown)'} "
+         f"{branch} -> {base} in {repo or '(repository unknown)'} "
          f"via {options.api_url}")
     echo("\n--- commit message ---\n" + message + "--- pull request body ---\n" + body)
