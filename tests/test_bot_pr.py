@@ -218,3 +218,22 @@ def test_branch_names():
     assert branch_for([]) == "dfix/cache-friendly-builds"
     assert branch_for(["."]) == "dfix/cache-friendly-builds"
     assert branch_for(["services/API/Dockerfile"]) == "dfix/services-api-dockerfile"
+
+
+def test_pr_body_stays_under_githubs_limit():
+    from dfix.bot.body import MAX_BODY
+
+    fixes = [FixItem(f"svc{i}/Dockerfile", 4, "DF102", "cache npm downloads in /root/.npm") for i in range(300)]
+    diffs = [(f.path, "--- a\n+++ b\n" + "+RUN true\n" * 40) for f in fixes]
+    body = pr_body(fixes, [], [("RUN npm ci", 9, 1)], diffs=diffs)
+    assert len(body) <= MAX_BODY
+    assert "diffs of the 300 changed file(s) are in the commit" in body and "```diff" not in body
+    assert "xychart-beta" in body  # the evidence comes first and survives
+    many = [SkipItem(f"s{i}/Dockerfile", 1, "DF101", "x" * 200) for i in range(2000)]
+    cut = pr_body(fixes, many, None)
+    assert len(cut) <= MAX_BODY and cut.endswith("*(cut: the full list is in the commit message)*\n")
+
+
+def test_a_diff_with_backticks_cannot_close_its_fence():
+    body = pr_body([], [], None, diffs=[("Dockerfile", "--- a\n+++ b\n+RUN echo ````\n")])
+    assert "`````diff\n--- a\n+++ b\n+RUN echo ````\n`````" in body

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 MARKER = "<!-- dfix:pr -->"  # lets a maintainer (or a later tool) tell the bot's PRs apart
+MAX_BODY = 65_000  # GitHub refuses a pull request body over 65,536 characters
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,14 @@ def mermaid_label(text: str, limit: int = 40) -> str:
     return f'"{flat if len(flat) <= limit else flat[: limit - 1] + "…"}"'
 
 
+def fence(text: str) -> str:
+    """A code fence longer than any backtick run inside the text, so the text cannot close it."""
+    import re
+
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def table_cell(text: str) -> str:
     return " ".join(str(text).replace("|", "\\|").split())
 
@@ -45,18 +54,32 @@ def pr_body(fixes: Iterable[FixItem], skipped: Iterable[SkipItem],
     when ``rebuild_rows`` are given, the rebuild evidence as a Mermaid bar chart and a table.
 
     ``diffs`` are (path, unified diff) pairs shown folded; ``commits`` is how many commits the
-    rebuild counts replayed, for the headings.
+    rebuild counts replayed, for the headings. A body over GitHub's size limit drops the diffs
+    (they are in the commit), then cuts the lists with a note.
     """
-    from ..templates_env import render
+    fixes, skipped = list(fixes), list(skipped)
+    body = _render(fixes, skipped, rebuild_rows, diffs, commits, omitted=0)
+    if len(body) > MAX_BODY and diffs:
+        body = _render(fixes, skipped, rebuild_rows, (), commits, omitted=len(diffs))
+    if len(body) > MAX_BODY:
+        cut = "\n\n*(cut: the full list is in the commit message)*\n"
+        body = body[: MAX_BODY - len(cut)].rsplit("\n", 1)[0] + cut
+    return body
 
+
+def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
     import re
+
+    from ..templates_env import render
 
     rows = [(str(label), int(original), int(rewritten)) for label, original, rewritten in (rebuild_rows or ())]
     text = render(
         "pr_body.md.j2",
         marker=MARKER,
-        fixes=list(fixes),
-        skipped=list(skipped),
+        fixes=fixes,
+        skipped=skipped,
+        omitted_diffs=omitted,
+        fence=fence,
         rows=rows,
         y_max=max([1] + [max(o, r) for _, o, r in rows]),
         commits=commits,
