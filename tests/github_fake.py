@@ -27,8 +27,11 @@ CREATE_FIELDS = {"title", "head", "head_repo", "base", "body", "maintainer_can_m
 
 
 class FakeGitHub:
-    def __init__(self, owner: str, name: str, bare_remote: Path, token: str, default_branch: str = "main"):
+    def __init__(self, owner: str, name: str, bare_remote: Path, token: str, default_branch: str = "main",
+                 api_prefix: str = ""):
+        # api_prefix "/api/v3" serves the API the way GitHub Enterprise Server does.
         self.owner, self.name, self.bare, self.token = owner, name, bare_remote, token
+        self.api_prefix = api_prefix
         self.default_branch = default_branch
         self.pulls: list[dict] = []
         self.requests: list[tuple[str, str]] = []
@@ -37,9 +40,14 @@ class FakeGitHub:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
-    def url(self) -> str:
+    def host_url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        """The API root, what --api-url is given."""
+        return self.host_url + self.api_prefix
 
     def __enter__(self) -> "FakeGitHub":
         self.thread.start()
@@ -59,14 +67,14 @@ class FakeGitHub:
         full = f"{self.owner}/{self.name}"
         return {"id": 1, "node_id": "R_1", "name": self.name, "full_name": full, "private": False,
                 "owner": {"login": self.owner, "id": 2, "type": "Organization"},
-                "html_url": f"{self.url}/{full}", "url": f"{self.url}/repos/{full}",
+                "html_url": f"{self.host_url}/{full}", "url": f"{self.url}/repos/{full}",
                 "pulls_url": f"{self.url}/repos/{full}/pulls{{/number}}", "default_branch": self.default_branch}
 
     def pull_json(self, pr: dict) -> dict:
         full = f"{self.owner}/{self.name}"
         return {"id": 100 + pr["number"], "number": pr["number"], "state": pr["state"], "title": pr["title"],
                 "body": pr["body"], "url": f"{self.url}/repos/{full}/pulls/{pr['number']}",
-                "html_url": f"{self.url}/{full}/pull/{pr['number']}",
+                "html_url": f"{self.host_url}/{full}/pull/{pr['number']}",
                 "head": {"ref": pr["head"], "label": f"{self.owner}:{pr['head']}", "repo": self.repo_json()},
                 "base": {"ref": pr["base"], "label": f"{self.owner}:{pr['base']}", "repo": self.repo_json()}}
 
@@ -112,7 +120,7 @@ class FakeGitHub:
 
             def _route(self):
                 parts = urlsplit(self.path)
-                prefix = f"/repos/{fake.owner}/{fake.name}"
+                prefix = f"{fake.api_prefix}/repos/{fake.owner}/{fake.name}"
                 fake.requests.append((self.command, parts.path))
                 if not parts.path.startswith(prefix):
                     self._reject(404, "Not Found")

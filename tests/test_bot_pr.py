@@ -187,6 +187,14 @@ def test_run_pr_renders_rebuild_evidence_in_the_pr(repo: Path, api: FakeGitHub):
     assert "| `RUN npm install` | 50 | 3 |" in body
 
 
+def test_github_enterprise_api_root_with_a_path(repo: Path, monkeypatch):
+    with FakeGitHub("acme", "app", repo.parent / "remote.git", TOKEN, api_prefix="/api/v3") as ghe:
+        r = invoke_pr(repo, ghe, monkeypatch=monkeypatch)
+        assert r.exit_code == 0, r.output
+        assert ghe.violations == [] and len(ghe.pulls) == 1
+        assert all(path.startswith("/api/v3/repos/acme/app") for _, path in ghe.requests)
+
+
 def test_pr_body_leaves_out_the_evidence_without_rows():
     body = pr_body([FixItem("Dockerfile", 4, "DF102", "cache npm downloads")],
                    [SkipItem("Dockerfile", 4, "DF103", "no package-lock.json | here")], None)
