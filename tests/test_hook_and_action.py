@@ -63,7 +63,7 @@ def test_pre_commit_hook_fails_on_pending_fixes_and_passes_after_write(tmp_path:
     assert re.search(r"dfix \(cache-friendly Dockerfiles\)\.+Passed", second.stdout)
 
 
-def action_steps() -> list[dict]:
+def action_steps() -> tuple[list[dict], dict[str, str]]:
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     return action["runs"]["steps"], {k: v.get("default", "") for k, v in action["inputs"].items()}
 

@@ -76,7 +76,8 @@ def _location(uri: str, line: int | None = None) -> dict:
 
 
 def _error_notification(r: FileReport) -> dict:
-    return {"level": "error", "message": {"text": f"{r.path}: {r.error}"}, "locations": [_location(artifact_uri(r.path))]}
+    return {"level": "error", "message": {"text": f"{r.path}: {r.error}"},
+            "locations": [_location(artifact_uri(r.path))]}
 
 
 def _file_results(r: FileReport, index: dict[str, int]) -> list[dict]:

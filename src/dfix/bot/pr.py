@@ -68,16 +68,26 @@ def branch_for(paths: Sequence[str]) -> str:
     return f"dfix/{slug[:60].strip('-')}" if slug else DEFAULT_BRANCH
 
 
-def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | None = None,
-           echo: Callable[[str], None] = print) -> PrOutcome:
+@dataclass(frozen=True)
+class _Plan:
+    git: Git
+    paths: list[str]  # repository-relative
+    branch: str
+    repo: str | None
+    base: str
+    head: str  # the base branch's commit on the remote: what the fix is made on
+
+
+def _plan(cwd: Path, options: PrOptions) -> _Plan:
+    """Everything checked before anything is written: clean tree, repository, token, base."""
     root = Git(cwd).toplevel()
     git = Git(root)
-    rel_paths = _repo_paths(cwd, root, options.paths)
-    branch = options.branch or branch_for(rel_paths)
+    paths = _repo_paths(cwd, root, options.paths)
+    branch = options.branch or branch_for(paths)
     dirty = git.dirty()
     if dirty and not options.allow_dirty:
         raise BotError(f"the working tree has uncommitted changes ({len(dirty)} path(s), e.g. {dirty[0][3:]}); "
-                       "commit or stash them, or pass --allow-dirty (the pull request is made from the remote's base branch)")
+                       "commit or stash them, or pass --allow-dirty (they are not part of the pull request)")
     current = git.current_branch()
     if current == branch:
         raise BotError(f"{branch} is checked out; run dfix pr from the branch the pull request should target")
@@ -92,26 +102,31 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
     base = options.base or current or git.remote_default_branch(options.remote)
     if base is None:
         raise BotError(f"cannot tell which branch of {options.remote!r} to target; pass --base")
-    head = git.fetch_branch(options.remote, base)
-    with _worktree(git, head) as tree:
-        outcome = _fix_in(tree, rel_paths, options.fix_args, branch)
+    return _Plan(git, paths, branch, repo, base, git.fetch_branch(options.remote, base))
+
+
+def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | None = None,
+           echo: Callable[[str], None] = print) -> PrOutcome:
+    plan = _plan(cwd, options)
+    with _worktree(plan.git, plan.head) as tree:
+        outcome = _fix_in(tree, plan.paths, options.fix_args, plan.branch)
         changed = sorted({f.path for f in outcome.fixes})
         if not changed:
-            echo(f"dfix pr: nothing to fix at {options.remote}/{base} ({head[:12]}); no pull request")
+            echo(f"dfix pr: nothing to fix at {options.remote}/{plan.base} ({plan.head[:12]}); no pull request")
             return outcome
         message = commit_message(outcome.fixes, outcome.skipped)
         body = pr_body(outcome.fixes, outcome.skipped, rebuild_rows, diffs=outcome.diffs)
         if options.dry_run:
-            _describe(echo, outcome, branch, head, repo, options, base, message, body)
+            _describe(echo, outcome, plan, options, message, body)
             outcome.status = "dry-run"
             return outcome
-        outcome.commit, outcome.pushed = _commit_and_push(git, Git(tree), changed, message, head, branch,
-                                                          options.remote)
-    outcome.pull = open_or_update(api_url=options.api_url, token=options.token or "", repo=repo, head=branch,
-                                  base=base, title=options.title, body=body)
+        outcome.commit, outcome.pushed = _commit_and_push(plan.git, Git(tree), changed, message, plan.head,
+                                                          plan.branch, options.remote)
+    outcome.pull = open_or_update(api_url=options.api_url, token=options.token or "", repo=plan.repo or "",
+                                  head=plan.branch, base=plan.base, title=options.title, body=body)
     outcome.status = outcome.pull.action
     echo(f"dfix pr: {outcome.pull.action} pull request #{outcome.pull.number} {outcome.pull.url} "
-         f"({branch} {'pushed' if outcome.pushed else 'already up to date'}, {len(outcome.fixes)} fix(es))")
+         f"({plan.branch} {'pushed' if outcome.pushed else 'already up to date'}, {len(outcome.fixes)} fix(es))")
     return outcome
 
 
@@ -192,12 +207,10 @@ def _same_rewrite(git: Git, remote: str, branch: str, old: str, new: str, head: 
         and git.run("rev-parse", f"{new}^") == head
 
 
-def _describe(echo, outcome: PrOutcome, branch: str, head: str, repo: str | None, options: PrOptions,
-              base: str, message: str, body: str) -> None:
+def _describe(echo, outcome: PrOutcome, plan: _Plan, options: PrOptions, message: str, body: str) -> None:
     files = sorted({f.path for f in outcome.fixes})
     echo(f"dfix pr (dry run): would commit {len(outcome.fixes)} fix(es) in {len(files)} file(s) "
-         f"({', '.join(files)}) on top of {options.remote}/{base} ({head[:12]}) as branch {branch},")
+         f"({', '.join(files)}) on top of {options.remote}/{plan.base} ({plan.head[:12]}) as branch {plan.branch},")
     echo(f"  force-push it to remote {options.remote!r}, and open or update the pull request "
-         f"{branch} -> {base} in {repo or '(repository unknown)'} "
-         f"via {options.api_url}")
+         f"{plan.branch} -> {plan.base} in {plan.repo or '(repository unknown)'} via {options.api_url}")
     echo("\n--- commit message ---\n" + message + "--- pull request body ---\n" + body)
