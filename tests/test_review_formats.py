@@ -178,3 +178,15 @@ def test_sarif_fixes_reproduce_every_golden_rewrite(case: Path, tmp_path: Path, 
     original = (work / "Dockerfile").read_bytes().decode("utf-8")
     expected = (case.parent / "expected").read_bytes().decode("utf-8")
     assert apply_sarif_fixes(original, doc["runs"][0]["results"]) == expected
+
+
+def test_sarif_uris_are_relative_to_the_working_directory(tmp_path: Path, monkeypatch):
+    make_project(tmp_path / "svc", NODE)
+    monkeypatch.chdir(tmp_path)
+    doc = json.loads(invoke("--format", "sarif", "svc").stdout)
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+            for result in doc["runs"][0]["results"] for loc in result["locations"]}
+    assert uris == {"svc/Dockerfile"}
+    absolute = json.loads(invoke("--format", "sarif", str(tmp_path / "svc")).stdout)
+    uri = absolute["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == (tmp_path / "svc" / "Dockerfile").as_uri()
