@@ -56,7 +56,8 @@ def main() -> None:
 @click.option("--syntax", help="Frontend for DF001: a version (1.7), a reference, or 'none'.")
 @click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Build context directory (default: each Dockerfile's folder).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="sarif: SARIF 2.1.0; github: GitHub Actions annotations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list every fix and unchanged file.")
 def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bool, select: str | None,
@@ -64,7 +65,7 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
                 fmt: str, quiet: bool, verbose: bool) -> None:
     from .config import ConfigFinder
     from .discover import discover
-    from .report import emit_text, to_json
+    from .report import emit_text, render_review, to_json
     from .rules import unknown_codes
     from .runner import Options, process
 
@@ -84,6 +85,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
     reports = [process(t, options, finder) for t in targets]
     if fmt == "json":
         click.echo(to_json(reports))
+    elif fmt in ("sarif", "github"):
+        click.echo(render_review(fmt, reports), nl=False)
     else:
         emit_text(reports, check=check, show_diff=show_diff or not (check or write), quiet=quiet, verbose=verbose)
     if any(r.error for r in reports):
@@ -154,3 +157,94 @@ def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) 
         if r.get("error"):
             click.secho(f"error: {r['path']}: {r['error']}", fg="red", err=True)
     sys.exit(EXIT_ERROR if any(r.get("error") for r in results) else EXIT_OK)
+
+
+@main.command("pr")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--repo", help="GitHub repository OWNER/NAME (default: from the remote's URL).")
+@click.option("--remote", default="origin", show_default=True, help="Git remote to push the branch to.")
+@click.option("--api-url", envvar="GITHUB_API_URL", default="https://api.github.com", show_default=True,
+              help="GitHub REST API root (GitHub Enterprise: https://HOST/api/v3; env GITHUB_API_URL).")
+@click.option("--base", help="Branch the pull request targets (default: the current branch, else the remote's default).")
+@click.option("--branch", help="Bot branch (default: dfix/<PATHs as a slug>, or dfix/cache-friendly-builds).")
+@click.option("--title", default="dfix: cache-friendly Dockerfile builds", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print what would be committed, pushed and opened; change nothing.")
+@click.option("--allow-dirty", is_flag=True, help="Run with uncommitted changes (they are not part of the pull request).")
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable.")
+@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+def pr_command(paths: tuple[Path, ...], repo: str | None, remote: str, api_url: str, base: str | None,
+               branch: str | None, title: str, dry_run: bool, allow_dirty: bool, select: str | None,
+               ignore: str | None, unsafe_fixes: bool) -> None:
+    """Commit the fixes on a bot branch, push it, and open or update one pull request (token: GITHUB_TOKEN)."""
+    import os
+
+    from .bot.git import BotError
+    from .bot.pr import PrOptions, run_pr
+
+    fix_args = [*(["--select", select] if select else []), *(["--ignore", ignore] if ignore else []),
+                *(["--unsafe-fixes"] if unsafe_fixes else [])]
+    options = PrOptions(paths=paths, remote=remote, repo=repo, api_url=api_url, token=os.environ.get("GITHUB_TOKEN"),
+                        base=base, branch=branch, title=title, dry_run=dry_run, allow_dirty=allow_dirty,
+                        fix_args=tuple(fix_args))
+    try:
+        outcome = run_pr(Path.cwd(), options, echo=click.echo)
+    except BotError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    for error in outcome.errors:
+        click.secho(f"error: {error}", fg="red", err=True)
+    sys.exit(EXIT_ERROR if outcome.errors else EXIT_OK)
+
+
+@main.group("ci")
+def ci_group() -> None:
+    """Write CI configuration that keeps BuildKit's caches between runs."""
+
+
+@ci_group.command("github")
+@click.argument("dockerfile", default="Dockerfile", type=click.Path(path_type=Path))
+@click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Build context directory (default: the Dockerfile's folder).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path(".github/workflows/docker-build.yml"),
+              show_default=True, help="Workflow file, relative to the repository root (the current directory).")
+@click.option("--stdout", "--dry-run", "to_stdout", is_flag=True, help="Print the workflow instead of writing it.")
+@click.option("--force", is_flag=True, help="Overwrite an existing workflow that differs.")
+def ci_github_command(dockerfile: Path, context_dir: Path | None, output: Path, to_stdout: bool, force: bool) -> None:
+    """A GitHub Actions workflow: buildx with the gha layer cache, and the Dockerfile's cache mounts kept too."""
+    from .ciworkflow import render_workflow, write_workflow
+    from .dockerfile import DockerfileError
+    from .fileio import InputError, read_dockerfile
+
+    root = Path.cwd().resolve()
+
+    def repo_relative(p: Path) -> str:
+        try:
+            return (root / p).resolve().relative_to(root).as_posix() or "."
+        except ValueError:
+            click.secho(f"error: {p} is outside the repository root {root} (run from the root)", fg="red", err=True)
+            sys.exit(EXIT_ERROR)
+
+    try:
+        text = read_dockerfile(dockerfile)
+        context = repo_relative(context_dir if context_dir is not None else dockerfile.parent)
+        workflow = render_workflow(repo_relative(dockerfile), context, text)
+    except (InputError, DockerfileError) as exc:
+        click.secho(f"error: {dockerfile}: {exc}", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    if to_stdout:
+        click.echo(workflow, nl=False)
+        return
+    if output.exists() and output.read_text(encoding="utf-8", errors="replace") == workflow:
+        click.echo(f"unchanged {output}", err=True)
+        return
+    if output.exists() and not force:
+        click.secho(f"error: {output} exists and differs; pass --force to overwrite it (or --stdout to compare)",
+                    fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
+        write_workflow(output, workflow)
+    except OSError as exc:
+        click.secho(f"error: cannot write {output}: {exc.strerror or exc}", fg="red", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"wrote {output}", err=True)

@@ -116,3 +116,14 @@ def to_json(reports: list[FileReport]) -> str:
         "skipped": sum(len(r.skipped) for r in reports),
     }
     return json.dumps({"version": JSON_SCHEMA_VERSION, "files": files, "summary": summary}, indent=2)
+
+
+def render_review(fmt: str, reports: list[FileReport]) -> str:
+    """The review formats, each in its own module: ``sarif`` (one JSON document) or ``github``."""
+    if fmt == "sarif":
+        from .sarif import to_sarif
+
+        return to_sarif(reports) + "\n"
+    from .github_format import to_github
+
+    return to_github(reports)
