@@ -130,6 +130,7 @@ PIP = Manager(
 
 UV = Manager(
     "uv", "python", frozenset({"uv"}),
+    pyproject_section="uv", build_backends=("uv_build",),
     lockfile_read_by=frozenset({"run"}),
     verbs={"sync": P, "pip": I, "add": A, "remove": A, "lock": A, "run": B, "build": B, "publish": B,
            "cache": C, "tool": T, "python": T, "venv": T, "export": N, "tree": N, "version": N, "self": T,
@@ -149,6 +150,7 @@ UV = Manager(
 
 POETRY = Manager(
     "poetry", "python", frozenset({"poetry"}),
+    pyproject_section="poetry", build_backends=("poetry.core.masonry.api", "poetry.masonry.api"),
     lockfile_read_by=frozenset({"run"}),
     verbs={"install": P, "sync": P, "build": B, "lock": A, "add": A, "remove": A, "update": A, "run": B,
            "config": CF, "cache": C, "self": T, "export": N, "show": N, "check": N, "--version": N, "env": U},
@@ -168,6 +170,7 @@ POETRY = Manager(
 
 PDM = Manager(
     "pdm", "python", frozenset({"pdm"}),
+    pyproject_section="pdm", build_backends=("pdm.backend", "pdm.pep517.api"),
     lockfile_read_by=frozenset({"run"}),
     verbs={"install": P, "sync": P, "add": A, "update": A, "remove": A, "lock": A, "build": B, "run": B,
            "config": CF, "cache": C, "export": N, "list": N, "show": N, "--version": N},
@@ -201,6 +204,7 @@ PIPENV = Manager(
 
 HATCH = Manager(
     "hatch", "python", frozenset({"hatch"}),
+    pyproject_section="hatch", build_backends=("hatchling.build",),
     verbs={"build": B, "env": P, "run": B, "shell": B, "test": B, "version": N, "--version": N, "publish": B},
     value_flags=VALUE_FLAGS,
     manifests=("pyproject.toml",),
@@ -213,6 +217,7 @@ HATCH = Manager(
 # `python setup.py install|develop`: the project installs itself through setuptools.
 SETUPTOOLS = Manager(
     "setuptools", "python", frozenset(),
+    pyproject_section=None, build_backends=("setuptools.build_meta", "setuptools.build_meta:__legacy__"),
     verbs={"install": P, "develop": P, "bdist_wheel": B, "sdist": B, "build": B},
     manifests=("setup.py", "setup.cfg"),
     caches=(PIP_CACHE,),

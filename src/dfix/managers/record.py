@@ -168,6 +168,10 @@ class Manager:
     config_files: tuple[str, ...] = ()  # beside the manifest: change what an install resolves
     config_dirs: tuple[str, ...] = ()  # read whole by an install
     install_outputs: tuple[str, ...] = ()  # directories an install creates in the project (node_modules)
+    # pyproject.toml: the [tool.X] section that says this manager owns the project, and the
+    # build-backend modules that belong to it.
+    pyproject_section: str | None = None
+    build_backends: tuple[str, ...] = ()
     # Caches.
     caches: tuple[CacheSpec, ...] = ()
     mounts: tuple[MountRecipe, ...] = ()

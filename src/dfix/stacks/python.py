@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..context import BuildContext
+from ..managers import MANAGERS
 from ..managers.python import is_local_path as _is_local_path
 from ..managers.registry import lockfile_owners
 from ..shell import Command
@@ -22,17 +23,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 LOCKFILES = lockfile_owners("python")
 # build-backend module → package manager that owns the project
-BUILD_BACKENDS = {
-    "poetry.core.masonry.api": "poetry",
-    "poetry.masonry.api": "poetry",
-    "hatchling.build": "hatch",
-    "pdm.backend": "pdm",
-    "pdm.pep517.api": "pdm",
-    "setuptools.build_meta": "setuptools",
-    "setuptools.build_meta:__legacy__": "setuptools",
-    "uv_build": "uv",
-}
-TOOL_SECTIONS = {"poetry": "poetry", "uv": "uv", "pdm": "pdm", "hatch": "hatch"}
+# build-backend module -> package manager that owns the project; [tool.X] -> the same
+BUILD_BACKENDS = {b: m.name for m in MANAGERS if m.ecosystem == "python" for b in m.build_backends}
+TOOL_SECTIONS = {m.pyproject_section: m.name for m in MANAGERS if m.ecosystem == "python" and m.pyproject_section}
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "MANIFEST.in")
 
 
