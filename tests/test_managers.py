@@ -110,3 +110,9 @@ def test_what_dfix_does_not_know_is_unknown(text):
     call = _call(text)
     assert call.kind is Kind.UNKNOWN and not call.managers
     assert call.reads_project_files
+
+
+@pytest.mark.parametrize("text", ["npm prune --omit=dev", "npm dedupe", "yarn remove left-pad", "pnpm prune --prod"])
+def test_commands_that_change_node_modules_are_not_cache_cleanups(text):
+    """DF102 removes cache cleanups inside a mount; these change the installed packages instead."""
+    assert _call(text).kind is not Kind.CLEANUP

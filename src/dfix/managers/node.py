@@ -32,7 +32,8 @@ HARMLESS_SCRIPTS = frozenset({"husky", "husky install", "is-ci || husky install"
 NPM = Manager(
     "npm", "node", frozenset({"npm"}),
     verbs={**_COMMON_VERBS, "ci": I, "clean-install": I, "install": I, "i": I, "isntall": I, "rebuild": B,
-           "prune": C, "pack": B, "publish": B},
+           # `npm prune` removes packages from node_modules (and rewrites the lockfile): not a cache cleanup
+           "prune": A, "dedupe": A, "pack": B, "publish": B},
     value_flags=VALUE_FLAGS, global_flags=GLOBAL_FLAGS,
     adds_with_arguments=frozenset({"install", "i", "isntall"}), project_dir_flags=("--prefix",),
     manifests=("package.json",), lockfiles=("package-lock.json", "npm-shrinkwrap.json"),

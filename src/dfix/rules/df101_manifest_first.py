@@ -205,13 +205,15 @@ class ManifestFirst(Rule):
         if mode == "move":
             rewritten = _lockfile_it_may_rewrite(run, ic, stack, context, manager)
             if rewritten:
-                reader = _runtime_lockfile_reader(df, manager)
+                reader = _runtime_lockfile_reader(df, manager) or _later_lockfile_reader(df, stage, install, run, ic,
+                                                                                          manager)
                 if reader is not None:
                     stoppers = sorted({s for w in manager.lock_writes.values() for s in w.stoppers})
                     cure = ("a lockfile-exact install (DF103)" if manager.exact else
                             f"an install that cannot rewrite it ({', '.join(stoppers)})")
+                    when = "at start-up" if reader.keyword in ("CMD", "ENTRYPOINT") else "in a later step"
                     yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, the source COPY after it would put "
-                                          f"the committed one back, and the image reads it at start-up (line "
+                                          f"the committed one back, and the image reads it {when} (line "
                                           f"{reader.line}); {cure} makes it movable",
                                     provisional=manager.exact is not None)
                     return
@@ -391,6 +393,28 @@ def _image_path(context_path: str, entry: Entry) -> str:
     """Where the broad COPY puts a context file."""
     rel = posixpath.relpath(context_path, entry.context_path) if entry.context_path not in ("", ".") else context_path
     return posixpath.normpath(posixpath.join(entry.image_path, rel))
+
+
+def _later_lockfile_reader(df: Dockerfile, stage: Stage, install: Instruction, run: RunScript, ic: InstallCommand,
+                           manager: Manager) -> Instruction | None:
+    """A later step of the same package manager (`npm prune`, a second install) that reads the lockfile:
+    after the move it would read the committed file instead of the one the install wrote."""
+    target = _command_of(run, ic)
+    after = False
+    for s in [stage] + df.descendants(stage):
+        for ins in s.instructions[1:]:
+            if s is stage and not after:
+                after = ins is install
+                if not after:
+                    continue
+            script = run_script(ins)
+            for cmd in script.commands if script else ():
+                if ins is install and (target is None or cmd.start <= target.start):
+                    continue
+                call = recognise(cmd)
+                if manager in call.managers and call.kind not in (Kind.BUILD, Kind.INERT, Kind.CONFIG):
+                    return ins
+    return None
 
 
 def _runtime_lockfile_reader(df: Dockerfile, manager: Manager) -> Instruction | None:
