@@ -18,6 +18,18 @@ class Unknown(Exception):
     """A variable with no known value was referenced."""
 
 
+def opaque_option(word: str) -> str | None:
+    """`-gcflags=${FLAGS}`: an option whose value alone holds a variable; the option's name, else None.
+
+    Whatever the variable holds, the word stays one option with that name: it cannot add
+    options of its own (unlike a bare `$FLAGS`, which the shell splits into words).
+    """
+    if not word.startswith("-") or "=" not in word:
+        return None
+    name, value = word.split("=", 1)
+    return name if "$" not in name and "`" not in name else None
+
+
 def expand(word: str, env: Mapping[str, str | None], escape: str = "\\") -> str | None:
     """The value of ``word`` with quotes removed and variables substituted, or None if unknowable."""
     try:

@@ -88,7 +88,7 @@ GO = Manager(
         # The build cache (GOCACHE) is a pure cache, used only by commands that compile.
         MountRecipe(frozenset({"build", "install", "test", "generate", "vet", "run"}), caches=(1,)),
     ),
-    offline_only_flags=frozenset({"-mod=vendor"}),
+    no_download_flags=frozenset({"-mod=vendor"}),
     # Since Go 1.16 builds run with -mod=readonly; `go mod download` of the main module's
     # requirements does not edit go.mod (it may add go.sum lines only with -modfile tricks).
     lock_policy="go build and go mod download do not rewrite go.mod or go.sum (-mod=readonly since Go 1.16)",

@@ -55,7 +55,7 @@ class Call:
     def reads_project_files(self) -> bool:
         """False only for calls known to set up the system without reading the build's files."""
         if self.kind not in (Kind.TOOL, Kind.INDEX, Kind.CLEANUP, Kind.INERT):
-            return True
+            return True  # FILES too: `cp -r . /app` reads the source
         return not (self.ecosystem == "system" or (not self.managers and self.program in SYSTEM_COMMANDS))
 
 

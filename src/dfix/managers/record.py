@@ -31,6 +31,7 @@ class Kind(str, Enum):
     CLEANUP = "cleanup"  # empties the tool's cache
     CONFIG = "config"  # changes the tool's configuration (may move its cache)
     INERT = "inert"  # prints a version, help or information: reads and writes nothing that matters
+    FILES = "files"  # a file utility: reads and writes the paths it names, runs nothing else
     UNKNOWN = "unknown"  # dfix does not know what this does: it may read or write anything
 
     @property
@@ -179,6 +180,7 @@ class Manager:
     # `<program> config set KEY DIR` moves the cache as this env var would.
     config_setters: Mapping[str, str] = field(default_factory=dict)
     offline_only_flags: frozenset[str] = frozenset()  # the call works only from what is cached
+    no_download_flags: frozenset[str] = frozenset()  # with these (in the call or its env) nothing is downloaded
     # Lockfiles.
     lock_writes: Mapping[str | None, LockWrite] = field(default_factory=dict)
     lock_policy: str | None = None  # why no verb rewrites the lockfiles it has (DF101 may move its installs)

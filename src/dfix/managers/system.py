@@ -63,8 +63,17 @@ MANAGERS = (APT, APK, DNF)
 # Programs that are no package manager but whose effect dfix knows: they set up the
 # system and read no project file.  Everything else unrecognised is UNKNOWN.
 SYSTEM_COMMANDS = {
-    "useradd": T, "groupadd": T, "adduser": T, "addgroup": T, "usermod": T, "ln": T,
-    "update-ca-certificates": T, "echo": N, "true": N, ":": N,
+    "useradd": T, "groupadd": T, "adduser": T, "addgroup": T, "usermod": T, "groupmod": T,
+    "update-ca-certificates": T, "ldconfig": T, "locale-gen": T,
+    # shell builtins that run nothing
+    "echo": N, "true": N, "false": N, ":": N, "set": N, "export": N, "printf": N, "test": N, "[": N,
+    "umask": N, "exit": N, "unset": N, "sleep": N, "pwd": N, "cd": N, "which": N, "command": N,
+    # file utilities: they read and write the paths they are given and run nothing else
+    **{p: Kind.FILES for p in ("mkdir", "cp", "mv", "rm", "rmdir", "chmod", "chown", "chgrp", "ln", "touch", "cat",
+                               "tar", "unzip", "gzip", "gunzip", "sed", "install", "ls", "head", "tail", "wc",
+                               "sort", "tee", "curl", "wget", "cut", "tr", "grep", "sha256sum", "md5sum",
+                               "base64", "stat", "readlink", "realpath", "dirname", "basename", "id", "whoami",
+                               "date", "uname")},
 }
 
 # System packages that install a program a build step may call (Debian, Alpine and RPM names).

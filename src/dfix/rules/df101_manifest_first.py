@@ -17,7 +17,7 @@ from ..analysis import Analysis
 from ..buildstate import State
 from ..copies import Entry
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..dockerfile.expand import expand
+from ..dockerfile.expand import expand, opaque_option
 from ..toolchain import program_available
 from ..managers import Kind, Manager, by_name, recognise
 from ..runs import RunScript, run_script
@@ -492,7 +492,7 @@ def _downloading_build(stack: Stack, ic: InstallCommand) -> bool:
 def _downloads_at(stack: Stack, context, state: State, cwd: str, entry: Entry, manager: Manager) -> bool:
     """Whether a build here downloads modules: the project needs some, and the build runs at its root."""
     root = "" if stack.root in ("", ".") else stack.root + "/"
-    if set((state.env.get("GOFLAGS") or "").split()) & manager.offline_only_flags:
+    if set((state.env.get("GOFLAGS") or "").split()) & manager.no_download_flags:
         return False
     if context.is_file(f"{root}vendor/modules.txt") or not manager.downloads_needed(context, stack.root):
         return False
@@ -541,6 +541,13 @@ def _goal_options(run: RunScript, ic: InstallCommand, manager: Manager,
         value = w.value
         if "$" in value or "`" in value:
             expanded = expand(value, env)
+            option = opaque_option(value)
+            if expanded is None and option is not None and not skip:
+                if option in manager.file_flags:
+                    return None, f"`{raw}` names a file dfix cannot expand at this line"
+                keep.append(raw)  # `-Dflag=${X}`: one option, whatever X holds
+                skip = False
+                continue
             if expanded is None:
                 return None, (f"`{raw}` cannot be expanded at this line: it may set options that move the "
                               f"{manager.name} repository, or name goals, and dfix never drops an argument it "

@@ -9,7 +9,7 @@ from typing import Iterable
 from ..analysis import Analysis, ContextFacts
 from ..buildstate import State
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
-from ..dockerfile.expand import expand
+from ..dockerfile.expand import expand, opaque_option
 from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
 from ..mountable import apt_updates_first, builder_blocks
@@ -387,9 +387,13 @@ def _cache_targets(use: _Use, state: State, env: dict[str, str]) -> tuple[list[s
             values.append(word.value)
             continue
         expanded = expand(word.value, env)
-        if expanded is None:
+        if expanded is None and opaque_option(word.value) in recipe.location_options:
+            return None, f"`{word.value}` moves the cache to a place dfix cannot expand at this line"
+        if expanded is None and opaque_option(word.value) is None:
             return None, (f"`{word.value}` cannot be expanded at this line, and an option it holds may move the "
                           "cache")
+        if expanded is None:
+            continue  # `-gcflags=${X}`: one option, not one that moves the cache
         values += expanded.split()
     option = _location_option(recipe, values)
     if option is not None:
