@@ -52,6 +52,18 @@ class Result:
         return self.text != self.original
 
 
+def _record(result: Result, fix: AppliedFix) -> None:
+    """One entry per rule and input line: a rule that comes back to a RUN in a later pass
+    (DF102 adding --prefer-offline once DF103 made the install exact) extends its fix."""
+    for i, earlier in enumerate(result.fixes):
+        if (earlier.code, earlier.line) == (fix.code, fix.line):
+            safety = Safety.UNSAFE if Safety.UNSAFE in (earlier.safety, fix.safety) else Safety.SAFE
+            result.fixes[i] = AppliedFix(fix.code, f"{earlier.message}; {fix.message}", fix.line, safety,
+                                         tuple(dict.fromkeys(earlier.may_differ + fix.may_differ)))
+            return
+    result.fixes.append(fix)
+
+
 def load(text: str) -> Dockerfile:
     """Parse and validate: raises DockerfileError for a file BuildKit rejects."""
     df = parse(text)
@@ -78,14 +90,60 @@ def _conflict(a: TextEdit, b: TextEdit) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _line_map(old: str, new: str) -> list[int]:
-    """For each 1-based line of ``new``, the line of ``old`` it comes from (or stands at)."""
-    a, b = old.splitlines(), new.splitlines()
-    mapping = [0] * (len(b) + 1)
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        for j in range(j1, j2):
-            mapping[j + 1] = (i1 + (j - j1) + 1) if tag == "equal" else min(i1 + 1, max(len(a), 1))
+def _line_starts(text: str) -> list[int]:
+    starts, at = [0], 0
+    for line in text.splitlines(keepends=True):
+        at += len(line)
+        starts.append(at)
+    return starts[:-1] if len(starts) > 1 else starts
+
+
+def _line_map(old: str, new: str, edits: Sequence[TextEdit]) -> list[int]:
+    """For each 1-based line of ``new``, the line of ``old`` it comes from, or where it was inserted.
+
+    Computed from the splices themselves (not a text diff), so a line that only gained a
+    flag, or stayed put while lines were inserted around it, keeps its own number.
+    """
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    old_starts, new_starts = _line_starts(old), _line_starts(new)
+
+    def old_line(offset: int) -> int:  # 1-based line of ``old`` holding offset
+        lo, hi = 0, len(old_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if old_starts[mid] <= offset else (lo, mid - 1)
+        return lo + 1
+
+    # Where each old position lands in ``new``: shift by the edits wholly before it.
+    to_old: dict[int, int] = {}
+    shift, k = 0, 0
+    for line_no, start in enumerate(old_starts, 1):
+        while k < len(ordered) and (ordered[k].end < start or ordered[k].end == start and ordered[k].start < start
+                                    or ordered[k].start == ordered[k].end == start):
+            shift += len(ordered[k].replacement) - (ordered[k].end - ordered[k].start)
+            k += 1
+        if not any(e.start < start < e.end or e.start == start < e.end for e in ordered):
+            to_old[start + shift] = line_no
+    mapping = [0] * (len(new_starts) + 1)
+    previous = 1
+    for j, start in enumerate(new_starts, 1):
+        if start in to_old:
+            previous = to_old[start]
+        else:
+            previous = _inserted_at(ordered, start, old_line) or previous
+        mapping[j] = previous
     return mapping
+
+
+def _inserted_at(ordered: Sequence[TextEdit], new_offset: int, old_line) -> int | None:
+    """The old line at which the edit that produced ``new_offset`` was made."""
+    shift = 0
+    for e in ordered:
+        begin = e.start + shift
+        if begin <= new_offset < begin + len(e.replacement) or (not e.replacement and begin == new_offset):
+            return old_line(e.start)
+        shift += len(e.replacement) - (e.end - e.start)
+    return None
 
 
 def run(
@@ -183,10 +241,10 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
             edits.extend(fix.edits)
         for fix in accepted:
             line = to_original[fix.line] if to_original and fix.line < len(to_original) else fix.line
-            result.fixes.append(AppliedFix(fix.code, fix.message, line, fix.safety, fix.may_differ))
+            _record(result, AppliedFix(fix.code, fix.message, line, fix.safety, fix.may_differ))
             result.pass_of_fix[(fix.code, line)] = pass_no
         new_text = apply_edits(result.text, edits)
-        step = _line_map(result.text, new_text)
+        step = _line_map(result.text, new_text, edits)
         to_original = step if to_original is None else [to_original[i] if i < len(to_original) else i for i in step]
         result.text = new_text
     raise EngineError(f"fixes did not settle after {MAX_PASSES} passes")
