@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import shlex
 from dataclasses import dataclass
 
 from .dockerfile import Instruction, TextEdit
@@ -80,3 +81,21 @@ def remove_command(run: RunScript, cmd: Command) -> TextEdit | None:
     if any(line.lstrip().startswith("#") for line in cut.splitlines()[1:]):
         return None  # a comment line inside the cut: leave the author's text alone
     return TextEdit(start, end, "")
+
+
+# Shells whose heredoc bodies are scripts.
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+
+
+def shell_texts(ins: Instruction) -> list[str]:
+    """The shell texts a RUN executes: its command line and, when a shell reads them, its heredoc bodies."""
+    if ins.json_args is not None:
+        return [shlex.join(ins.json_args)]
+    if not ins.heredocs:
+        return [ins.args]
+    # bashlex needs a heredoc's body to accept its `<<EOT`: give it the document back.
+    documents = "".join(f"\n{h.body}\n{h.name}" for h in ins.heredocs)
+    opener = parse_shell(ins.args + documents)
+    # `RUN <<EOT` (no program) runs the body with the stage's shell; `RUN python3 <<EOT` does not.
+    runs_shell = not opener.commands or opener.commands[0].program in (None, *SHELLS)
+    return [ins.args + documents] + ([h.body for h in ins.heredocs] if runs_shell else [])

@@ -163,6 +163,7 @@ BUN = Manager(
 # (the shell layer peels the wrapper).
 COREPACK = Manager(
     "corepack", "node", frozenset({"corepack"}), runs_programs=frozenset({"yarn", "pnpm", "npm", "npx", "pnpx", "yarnpkg"}),
+    tools_read_only_manifests=True,
     verbs={"enable": T, "disable": T, "prepare": T, "install": T, "use": A, "up": A, "pack": T, "-v": N,
            "--version": N},
     mount_opt_out="corepack downloads a package manager once; nothing to keep between builds",

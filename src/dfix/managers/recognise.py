@@ -56,6 +56,8 @@ class Call:
         """False only for calls known to set up the system without reading the build's files."""
         if self.kind not in (Kind.TOOL, Kind.INDEX, Kind.CLEANUP, Kind.INERT):
             return True  # FILES too: `cp -r . /app` reads the source
+        if self.manager is not None and self.manager.tools_read_only_manifests and self.kind is Kind.TOOL:
+            return False
         return not (self.ecosystem == "system" or (not self.managers and self.program in SYSTEM_COMMANDS))
 
 

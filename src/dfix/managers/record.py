@@ -149,6 +149,8 @@ class Manager:
     programs: frozenset[str]  # program base names
     # Programs it runs when named first (`corepack yarn install` is yarn): the recogniser peels it.
     runs_programs: frozenset[str] = frozenset()
+    # Its tool installs read no project file beyond the manifests (corepack: the packageManager field).
+    tools_read_only_manifests: bool = False
     verbs: Mapping[str | None, Kind] = field(default_factory=dict)  # None: no verb given
     value_flags: frozenset[str] = frozenset()  # options that take a separate value
     # Any verb not listed runs a script of the project (`yarn build`), except these.

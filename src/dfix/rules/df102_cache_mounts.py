@@ -14,8 +14,8 @@ from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
 from ..mountable import apt_updates_first, builder_blocks
 from ..pkgindex import later_apt_without_update
-from ..runs import RunScript, mount_targets, remove_command, remove_word, run_script
-from ..shell import Command, Word
+from ..runs import RunScript, mount_targets, remove_command, remove_word, run_script, shell_texts
+from ..shell import Command, Word, parse_shell
 from ..yarn_berry import berry_cache
 from .base import Finding, Rule, RuleContext, Safety
 
@@ -483,13 +483,18 @@ def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, t
     if all(any(_overlaps(existing, t) for existing in mount_targets(ins)) for t in targets):
         return None  # it mounts the cache itself
     if run is None:
-        return (f"line {ins.line} is a RUN dfix cannot read: it may run {manager.name} and read its cache, "
-                "which a mount would take out of the image")
-    for cmd in run.commands:
+        scripts = [parse_shell(text) for text in shell_texts(ins)] if ins.keyword == "RUN" else []
+        if not scripts or not all(script.parsed for script in scripts):
+            return (f"line {ins.line} is a RUN dfix cannot read: it may run {manager.name} and read its cache, "
+                    "which a mount would take out of the image")
+        commands = [(script, cmd) for script in scripts for cmd in script.commands]
+    else:
+        commands = [(run.script, cmd) for cmd in run.commands]
+    for script, cmd in commands:
         call = recognise(cmd)
         if manager in call.managers or call.kind not in (Kind.UNKNOWN, Kind.BUILD, Kind.PROJECT):
             continue
-        what = run.script.source(cmd)
+        what = script.source(cmd)
         return (f"line {ins.line} runs `{what}`, which dfix does not know to leave {manager.name} alone: it may "
                 f"read the {manager.name} cache, which a mount would take out of the image")
     return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-import shlex
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -20,6 +19,7 @@ from ..context import BuildContext
 from ..dockerfile import Dockerfile, Instruction, Stage
 from ..dockerfile.expand import expand
 from ..buildstate import State, global_arg_values
+from ..runs import SHELLS, shell_texts
 from ..shell import Command, ShellScript, parse_shell
 
 from ..managers import cache_dirs_for, recognise
@@ -40,7 +40,6 @@ IMAGE_WORDS = {
     "liberica": "java", "ibmjava": "java", "java": "java",
 }
 INSTALL_KINDS = ("install", "project", "fetch")
-SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
 
 
 @dataclass
@@ -193,7 +192,7 @@ def _run_calls(ins: Instruction, state: StageState, report: StageReport) -> list
     for mount in ins.flag_values("mount"):
         _record_bind_mount(mount, state)
     calls: list[Call] = []
-    for text in _run_scripts(ins):
+    for text in shell_texts(ins):
         script = parse_shell(text)
         for start, end in script.unparsed:
             report.unparsed.append(f"line {ins.line}: {text[start:end]}")
@@ -206,20 +205,6 @@ def _run_calls(ins: Instruction, state: StageState, report: StageReport) -> list
             env.update(command.program_words()[0])
             calls.append(Call(found, ins, script, _container_dir(state, command, found), env, state.user))
     return calls
-
-
-def _run_scripts(ins: Instruction) -> list[str]:
-    """The shell texts a RUN executes: its command line and, when a shell reads them, its heredoc bodies."""
-    if ins.json_args is not None:
-        return [shlex.join(ins.json_args)]
-    if not ins.heredocs:
-        return [ins.args]
-    # bashlex needs a heredoc's body to accept its `<<EOT`: give it the document back.
-    documents = "".join(f"\n{h.body}\n{h.name}" for h in ins.heredocs)
-    opener = parse_shell(ins.args + documents)
-    # `RUN <<EOT` (no program) runs the body with the stage's shell; `RUN python3 <<EOT` does not.
-    runs_shell = not opener.commands or opener.commands[0].program in (None, *SHELLS)
-    return [ins.args + documents] + ([h.body for h in ins.heredocs] if runs_shell else [])
 
 
 def _record_bind_mount(spec: str, state: StageState) -> None:
