@@ -53,6 +53,8 @@ KNOWN_IMAGES: dict[str, ImageDefaults] = {
     "buildpack-deps": _PLAIN,
     "scratch": _PLAIN,
     "amazonlinux": _PLAIN,
+    # astral's uv images are Debian or Alpine with Python, running as root.
+    "ghcr.io/astral-sh/uv": ImageDefaults(users={"root": ROOT}),
     "fedora": _PLAIN,
     "rockylinux": _PLAIN,
     "almalinux": _PLAIN,

@@ -86,7 +86,8 @@ GO = Manager(
         MountRecipe(frozenset({"build", "install", "mod", "test", "generate", "vet", "run", "get", "list"}),
                     persistent=True, caches=(0,)),
         # The build cache (GOCACHE) is a pure cache, used only by commands that compile.
-        MountRecipe(frozenset({"build", "install", "test", "generate", "vet", "run"}), caches=(1,)),
+        MountRecipe(frozenset({"build", "install", "test", "generate", "vet", "run"}), caches=(1,),
+                    unused_with=frozenset({"-a"})),
     ),
     no_download_flags=frozenset({"-mod=vendor"}),
     # Since Go 1.16 builds run with -mod=readonly; `go mod download` of the main module's

@@ -104,6 +104,28 @@ YARN_BERRY = Manager(
     deps_only_opt_out="yarn install installs dependencies only",
 )
 
+def pnpm_exact_check(package_json: str, lock: str) -> str | None:
+    """pnpm's own check, plus the lockfile format: pnpm 9 and later refuse an older lockfile with
+    --frozen-lockfile (ERR_PNPM_LOCKFILE_BREAKING_CHANGE), and which pnpm the image runs is unknown."""
+    version = _pnpm_lockfile_version(lock)
+    if version is None or version < (9, 0):
+        shown = "unknown" if version is None else ".".join(map(str, version))
+        return (f"pnpm-lock.yaml is lockfileVersion {shown}: pnpm 9 and later refuse it with --frozen-lockfile, "
+                "and the image's pnpm version is not pinned where dfix can see it")
+    return pnpm_lock_mismatch(package_json, lock)
+
+
+def _pnpm_lockfile_version(lock: str) -> tuple[int, int] | None:
+    for line in lock.splitlines()[:20]:
+        if line.startswith("lockfileVersion:"):
+            raw = line.split(":", 1)[1].strip().strip("'\"")
+            major, _, minor = raw.partition(".")
+            if major.isdigit() and (minor.isdigit() or not minor):
+                return int(major), int(minor or 0)
+            return None
+    return None
+
+
 PNPM = Manager(
     "pnpm", "node", frozenset({"pnpm"}),
     verbs={**_COMMON_VERBS, "install": I, "i": I, "fetch": F, "store": C, "deploy": B, "rebuild": B},
@@ -127,7 +149,7 @@ PNPM = Manager(
         blocking_flags=frozenset({"-g", "--global", "--dir", "-C", "--filter", "-F", "--recursive", "-r",
                                   "--no-lockfile", "--lockfile-only", "--fix-lockfile", "--no-frozen-lockfile",
                                   "--frozen-lockfile=false", "--prefer-frozen-lockfile", "--workspace-root", "-w"}),
-        sync_check=pnpm_lock_mismatch, add_flag="--frozen-lockfile",
+        sync_check=pnpm_exact_check, add_flag="--frozen-lockfile",
         why="a lockfile from another pnpm major is migrated by a plain install"),
     deps_only_opt_out="pnpm install installs dependencies only",
 )

@@ -97,6 +97,8 @@ class MountRecipe:
     unsafe_env: tuple[str, ...] = ()
     # The cache must be chosen at run time from the project's own settings (yarn 2+).
     settings_decide: bool = False
+    # Flags with which the call never reads this cache (`go build -a` rebuilds everything).
+    unused_with: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,7 @@ class ManifestFirst(Rule):
             return f"the COPY on line {copy.line} copies several sources in JSON form"
         between = _between(stage, copy, install)
         for ins in between:
-            why = _unsafe_between(ins)
+            why = _unsafe_between(ins, copy)
             if why:
                 return f"line {ins.line} ({ins.keyword}) {why}, between the COPY on line {copy.line} and the install"
         if any(c.enclosing for c in run.commands if c is _command_of(run, ic)):
@@ -298,22 +298,49 @@ def _between(stage: Stage, first: Instruction, last: Instruction) -> list[Instru
     return body[body.index(first) + 1 : body.index(last)]
 
 
-def _unsafe_between(ins: Instruction) -> str | None:
+def _unsafe_between(ins: Instruction, copy: Instruction) -> str | None:
     if ins.keyword in _METADATA:
         return None
+    dest = copy.values[-1] if copy.values else ""
     if ins.keyword == "RUN":
         run = run_script(ins)
         if run is None:
             return "is a RUN dfix cannot read"
         for c in run.commands:
-            if recognise(c).reads_project_files and c.program != "rm":
+            if recognise(c).reads_project_files and c.program != "rm" and not _installs_a_tool(c):
                 return f"runs {c.program}, which may read the copied source"
             if c.program == "rm" and any(not w.value.startswith(("/var/lib/apt", "/var/cache", "-")) for w in c.words[1:]):
                 return "removes files"
         return None
     if ins.keyword == "WORKDIR":
+        if posixpath.isabs(dest) and "$" not in dest:
+            return None  # an absolute destination does not depend on the working directory
         return "changes the directory the COPY's destination is relative to"
+    if ins.keyword == "COPY" and ins.flag("from") is not None and not ins.heredocs and len(ins.values) >= 2:
+        target = ins.values[-1]
+        if posixpath.isabs(target) and posixpath.isabs(dest) and "$" not in target + dest and \
+                not _paths_overlap(target, dest):
+            return None  # copies out of another image or stage, beside the project, not into it
     return "may read or replace the copied files"
+
+
+def _paths_overlap(a: str, b: str) -> bool:
+    a, b = posixpath.normpath(a), posixpath.normpath(b)
+    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
+
+
+def _installs_a_tool(c: Command) -> bool:
+    """`npm install -g pnpm`, `pip install poetry`: a named package from the registry, not the project.
+
+    It reads the tool's configuration, which lives beside the manifests (copied before it
+    either way), and nothing of the source.
+    """
+    call = recognise(c)
+    if call.kind is not Kind.TOOL or call.ecosystem not in ("node", "python"):
+        return False
+    operands = [w.value for w in call.args if not w.value.startswith("-") and w.value != call.verb]
+    return bool(operands) and not any(o.startswith((".", "/", "~", "file:", "$")) or o.endswith((".tgz", ".whl"))
+                                      for o in operands)
 
 
 def _command_of(run: RunScript, ic: InstallCommand) -> Command | None:

@@ -312,7 +312,8 @@ def _uses(run: RunScript) -> list[_Use]:
                     if call.kind in (Kind.INERT, Kind.UNKNOWN):
                         continue  # `mvn -v` prints the version and exits: nothing is downloaded
                     out.append(_Use(call, manager, recipe))
-                elif call.verb in recipe.verbs and (call.kind is not Kind.TOOL or manager.ecosystem == "system"):
+                elif call.verb in recipe.verbs and (call.kind is not Kind.TOOL or manager.ecosystem == "system") \
+                        and not set(call.arg_values) & recipe.unused_with:
                     out.append(_Use(call, manager, recipe))
     return out
 
