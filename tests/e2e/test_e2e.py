@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 # Steps that install dependencies: after a source edit none may run when the app's index
 # says the install must stay cached.
-INSTALL_MARKERS = ("npm ci", "npm install", "yarn install", "yarn --", "pip install", "uv sync",
+INSTALL_MARKERS = ("npm ci", "npm install", "yarn install", "yarn --", "pip install", "uv sync", "bun install",
                    "poetry install", "go mod download", "apt-get update")
 @dataclass(frozen=True)
 class App:
