@@ -14,10 +14,12 @@ It also applies each patch to a scratch copy and runs dfix again on it: a rewrit
 proposes more changes is not idempotent and is flagged in the summary.
 
 OUT/summary.md holds one row per case and the totals (files, changed by default, changed
-by --unsafe-fixes, errors, non-idempotent). The figures are printed too.
+by --unsafe-fixes, errors, non-idempotent). The figures are printed too. With --baseline
+DIR (the OUT of an earlier, reviewed run) each row also says whether its default and
+unsafe diffs are the same as the reviewed ones, so only the changed cases need a new look.
 
 Usage:
-    python3 bench/realworld/run.py --tsv REPOS.tsv --root /work/realworld --out OUT [--dfix PATH]
+    python3 bench/realworld/run.py --tsv REPOS.tsv --root /work/realworld --out OUT [--dfix PATH] [--baseline OLD_OUT]
 
 Stdlib only, so it runs against any installed dfix without this checkout's venv.
 """
@@ -147,9 +149,31 @@ def save(out: Path, mode: str, outcome: Outcome) -> None:
     (out / f"{mode}.stderr").write_text(outcome.stderr)
 
 
-def summarise(rows: list[tuple[Case, dict[str, Outcome]]]) -> tuple[str, dict[str, int]]:
+def _hunks(diff: str) -> list[str]:
+    """The diff without its ---/+++ header, which names the file by its absolute path."""
+    return [line for line in diff.splitlines() if not line.startswith(("--- ", "+++ "))]
+
+
+def against_baseline(baseline: Path | None, case: Case, outcomes: dict[str, Outcome]) -> str:
+    """'same' when both diffs equal the reviewed run's, else which modes differ ('new' if unreviewed)."""
+    if baseline is None:
+        return ""
+    changed = []
+    for mode, outcome in outcomes.items():
+        old = baseline / case.name / f"{mode}.diff"
+        if not old.is_file():
+            return "new"
+        if _hunks(old.read_text()) != _hunks(outcome.diff()):
+            changed.append(mode)
+    return "same" if not changed else "CHANGED " + "+".join(changed)
+
+
+def summarise(rows: list[tuple[Case, dict[str, Outcome]]], baseline: Path | None = None) -> tuple[str, dict[str, int]]:
     totals = {"files": len(rows), "changed_default": 0, "changed_unsafe": 0, "errors": 0, "not_idempotent": 0}
-    table = ["| case | default fixes | unsafe fixes | skips (default) | note |", "|---|---|---|---|---|"]
+    if baseline is not None:
+        totals["differs_from_baseline"] = 0
+    table = ["| case | default fixes | unsafe fixes | skips (default) | vs baseline | note |",
+             "|---|---|---|---|---|---|"]
     for case, outcomes in rows:
         default, unsafe = outcomes["default"], outcomes["unsafe"]
         totals["changed_default"] += default.changed
@@ -159,12 +183,15 @@ def summarise(rows: list[tuple[Case, dict[str, Outcome]]]) -> tuple[str, dict[st
         not_idem = any(o.idempotent is False for o in outcomes.values())
         totals["not_idempotent"] += not_idem
         note = "; ".join(str(e) for e in errors) + ("NOT IDEMPOTENT" if not_idem else "")
+        versus = against_baseline(baseline, case, outcomes)
+        if baseline is not None and versus != "same":
+            totals["differs_from_baseline"] += 1
         table.append(f"| {case.name} | {' '.join(default.codes) or '-'} | {' '.join(unsafe.codes) or '-'} "
-                     f"| {len(default.skipped())} | {note.replace('|', '/')} |")
-    head = ["| files | changed by default | changed by --unsafe-fixes | errors | not idempotent |",
-            "|---|---|---|---|---|",
-            f"| {totals['files']} | {totals['changed_default']} | {totals['changed_unsafe']} "
-            f"| {totals['errors']} | {totals['not_idempotent']} |", ""]
+                     f"| {len(default.skipped())} | {versus} | {note.replace('|', '/')} |")
+    names = {"files": "files", "changed_default": "changed by default", "changed_unsafe": "changed by --unsafe-fixes",
+             "errors": "errors", "not_idempotent": "not idempotent", "differs_from_baseline": "differs from baseline"}
+    head = ["| " + " | ".join(names[k] for k in totals) + " |", "|" + "---|" * len(totals),
+            "| " + " | ".join(str(v) for v in totals.values()) + " |", ""]
     return "\n".join(head + table) + "\n", totals
 
 
@@ -181,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dfix", default=default_dfix(), help="the dfix executable to run")
     parser.add_argument("--timeout", type=int, default=120, help="seconds per dfix run")
     parser.add_argument("--no-idempotence", action="store_true", help="skip the second run on the rewrite")
+    parser.add_argument("--baseline", type=Path, help="OUT of a reviewed run: mark the cases whose diffs changed")
     args = parser.parse_args(argv)
 
     rows = []
@@ -200,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((case, outcomes))
         print(f"{case.name}: default {' '.join(outcomes['default'].codes) or '-'}; "
               f"unsafe {' '.join(outcomes['unsafe'].codes) or '-'}", file=sys.stderr)
-    text, totals = summarise(rows)
+    text, totals = summarise(rows, args.baseline)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.md").write_text(text)
     print(" ".join(f"{k}={v}" for k, v in totals.items()))
