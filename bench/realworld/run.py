@@ -7,7 +7,8 @@ checkout). For every row dfix runs twice, default and ``--unsafe-fixes``, with
 
     default.json / unsafe.json      dfix's JSON report as printed
     default.diff / unsafe.diff      the proposed patch
-    default.txt  / unsafe.txt       fixes (code, line, safety, message) and skips (code, line, reason)
+    default.txt  / unsafe.txt       fixes (code, line, safety, message), skips (code, line, reason)
+                                    and notes (why a rule left an instruction alone), when dfix gives them
     *.stderr                        anything dfix printed on stderr
 
 It also applies each patch to a scratch copy and runs dfix again on it: a rewrite that
@@ -79,6 +80,10 @@ class Outcome:
     def skipped(self) -> list[dict]:
         return self._file().get("skipped") or []
 
+    def notes(self) -> list[dict]:
+        """Why a rule looked at an instruction and left it alone (newer dfix only)."""
+        return self._file().get("notes") or []
+
     def diff(self) -> str:
         return self._file().get("diff") or ""
 
@@ -136,6 +141,8 @@ def describe(outcome: Outcome) -> str:
         lines.append(f"fix  {fix['code']} line {fix['line']} [{fix['safety']}]: {fix['message']}")
     for skip in outcome.skipped():
         lines.append(f"skip {skip['code']} line {skip['line']}: {skip['reason']}")
+    for note in outcome.notes():
+        lines.append(f"note {note['code']} line {note['line']}: {note['reason']}")
     if outcome.idempotent is False:
         lines.append("NOT IDEMPOTENT: a second run proposes more changes")
     return "\n".join(lines) + "\n"
