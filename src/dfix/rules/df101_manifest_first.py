@@ -219,6 +219,10 @@ class ManifestFirst(Rule):
                     return
                 may_differ = [_image_path(rewritten, entry)]
         inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
+        if mode == "pre":
+            # Manifests an earlier COPY already put in place (`COPY go.mod go.sum ./`) need no second copy.
+            before = analysis.image_files_before(stage, copy)
+            inputs = [i for i in inputs if i.endswith("/") or before.lookup(_image_path(i, entry)) != i]
         edits = _edits(df, _Plan(copy, entry, install, inputs, mode, state.env), run, ic, manager)
         if edits is None:
             yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
@@ -227,9 +231,15 @@ class ManifestFirst(Rule):
         what = ", ".join(i.rstrip("/") + ("/" if i.endswith("/") else "") for i in inputs)
         declared = (f"; `{ic.command}` may rewrite {', '.join(may_differ)}, which the source COPY then restores "
                     "to the committed file, so only that file's bytes may differ in the image") if may_differ else ""
+        if not inputs:
+            deps = manager.deps_only.command or manager.deps_only.goal or manager.deps_only.flag
+            summary = (f"run the dependencies-only step (`{deps}`) on the manifests already copied, before the "
+                       f"source, so `{ic.command}` no longer downloads everything after each source edit")
+        else:
+            summary = (f"copy {what} before `{ic.command}` so it depends on {len(inputs)} input(s) instead of "
+                       f"{n_files} context files")
         yield self.fix(
-            f"copy {what} before `{ic.command}` so it depends on {len(inputs)} input(s) instead of "
-            f"{n_files} context files{declared}",
+            f"{summary}{declared}",
             line,
             edits,
             may_differ=may_differ,
@@ -766,4 +776,4 @@ def _manifest_copies(df: Dockerfile, plan: _Plan) -> str:
             lines.append(f"{keyword}{flags} {json.dumps(srcs + [target])}")
         else:
             lines.append(f"{keyword}{flags} {' '.join(srcs)} {target}")
-    return newline.join(lines) + newline
+    return newline.join(lines) + newline if lines else ""
