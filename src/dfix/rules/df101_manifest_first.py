@@ -152,6 +152,8 @@ class ManifestFirst(Rule):
             return
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
         entry = _entry_for(files, _named_file(ic, cwd) or posixpath.join(cwd, rel))
+        if entry is not None and entry.kind == "file":
+            entry = _source_copy_after(files, stage, entry, install, ic, manager) or entry
         if entry is None or entry.kind != "dir" or entry.instruction is None:
             yield self.note(line, f"{manifest} is already copied on its own before `{ic.command}`, or dfix cannot "
                                   "tell how it arrives")
@@ -273,7 +275,7 @@ class ManifestFirst(Rule):
                     return f"the install reads {i}, which is not in the build context"
         if ic.kind == Kind.PROJECT and manager.deps_only is None:
             return f"`{ic.command}` builds the project: its dependency list lives in the build backend"
-        if not _under_copy(stack, entry, context):
+        if not _under_copy(stack, entry, context) and not _in_place_before(stack, entry, copy, stage, context):
             return f"some install inputs are not brought in by the COPY on line {copy.line}"
         return None
 
@@ -297,6 +299,39 @@ def _entry_for(files, image_path: str) -> Entry | None:
             if files.context.is_file(posixpath.normpath(posixpath.join(entry.context_path, rel))):
                 return entry
     return None
+
+
+def _source_copy_after(files, stage: Stage, manifest: Entry, install: Instruction, ic: InstallCommand,
+                       manager: Manager) -> Entry | None:
+    """`COPY pom.xml .` then `COPY src ./src` then `mvn package`: the manifest is in place on its own, but a
+    build that downloads as it goes still runs after the source. The first directory COPY between them
+    is where a dependencies-only step belongs."""
+    if ic.kind != Kind.BUILD or manager.deps_only is None or not (manager.deps_only.command or
+                                                                 manager.deps_only.goal):
+        return None
+    if manifest.instruction not in stage.instructions:
+        return None
+    body = stage.instructions
+    window = body[body.index(manifest.instruction) + 1 : body.index(install)]
+    for entry in files.entries:
+        if entry.kind == "dir" and entry.instruction in window:
+            return entry
+    return None
+
+
+def _in_place_before(stack: Stack, entry: Entry, copy: Instruction, stage: Stage, context) -> bool:
+    """Every install input is already at its place in the image before ``copy`` (copied on its own)."""
+    return False if copy is None else all(
+        i.endswith("/") or _copied_alone(i, copy, stage, context) for i in stack.install_inputs if _exists(context, i))
+
+
+def _copied_alone(path: str, copy: Instruction, stage: Stage, context) -> bool:
+    """Whether an earlier COPY of this stage put the context file ``path`` in the image."""
+    for ins in stage.instructions[1 : stage.instructions.index(copy)]:
+        if ins.keyword in ("COPY", "ADD") and ins.flag("from") is None and not ins.heredocs and \
+                any(posixpath.normpath(src.lstrip("/")) == path for src in ins.values[:-1]):
+            return True
+    return False
 
 
 def _exists(context, path: str) -> bool:
