@@ -123,13 +123,13 @@ class ManifestFirst(Rule):
                     if install is None or id(install) in done:
                         continue
                     done.add(id(install))
-                    findings = list(self._one(ctx.analysis, stage, install, stack, ic))
+                    findings = list(self._one(ctx.analysis, stage, install, stack, ic, _exact_installs_applied(ctx)))
                     yield from findings
                     if any(isinstance(f, Fix) for f in findings):
                         return  # one reorder per pass: positions shift, and the engine runs again
 
     def _one(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
-             ic: InstallCommand) -> Iterable[Finding]:
+             ic: InstallCommand, exact_applied: tuple[bool, bool]) -> Iterable[Finding]:
         df, context = analysis.dockerfile, analysis.context
         manager = by_name(ic.package_manager) or by_name(stack.package_manager)
         line = install.line
@@ -218,6 +218,10 @@ class ManifestFirst(Rule):
                                           f"the committed one back, and the image reads it {when} (line "
                                           f"{reader.line}); {cure} makes it movable",
                                     provisional=manager.exact is not None)
+                    return
+                if _becomes_exact(run, ic, manager, stack, context, rewritten, exact_applied):
+                    yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}; it becomes lockfile-exact (DF103) "
+                                          "first, and then moves without that caveat", provisional=True)
                     return
                 may_differ = [_image_path(rewritten, entry)]
         inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
@@ -487,6 +491,29 @@ def _later_lockfile_reader(df: Dockerfile, stage: Stage, install: Instruction, r
                 if manager in call.managers and call.kind not in (Kind.BUILD, Kind.INERT, Kind.CONFIG):
                     return ins
     return None
+
+
+def _exact_installs_applied(ctx: RuleContext) -> tuple[bool, bool]:
+    """Whether DF103 runs here, and whether its unsafe fixes are applied (safe ones always are)."""
+    return "DF103" in ctx.enabled, bool(ctx.settings.unsafe_fixes)
+
+
+def _becomes_exact(run: RunScript, ic: InstallCommand, manager: Manager, stack: Stack, context, lockfile: str,
+                   exact_applied: tuple[bool, bool]) -> bool:
+    """Whether the lockfile-exact form of this install will be applied (the record's own check passes),
+    so the reorder should wait for it instead of declaring a lockfile that will not be rewritten."""
+    enabled, unsafe_on = exact_applied
+    exact = manager.exact
+    cmd = _command_of(run, ic)
+    if not enabled or exact is None or cmd is None or not (exact.safe or unsafe_on):
+        return False
+    call = recognise(cmd)
+    values = call.arg_values
+    if call.verb not in exact.verbs or any(v.split("=", 1)[0] in exact.blocking_flags for v in values):
+        return False
+    root = "" if stack.root in ("", ".") else stack.root + "/"
+    package_json, lock = context.read_text(f"{root}package.json"), context.read_text(lockfile)
+    return package_json is not None and lock is not None and exact.sync_check(package_json, lock) is None
 
 
 def _runtime_lockfile_reader(df: Dockerfile, manager: Manager) -> Instruction | None:
