@@ -12,6 +12,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
+from .buildstate import State, stage_states
 from .context import BuildContext, DockerIgnore, go_clean, has_glob_meta
 from .discover import is_dockerfile_name
 from .dockerfile import Dockerfile, DockerfileError, Instruction, parse
@@ -43,9 +44,9 @@ def _mount_fields(value: str) -> dict[str, str]:
     return dict(part.split("=", 1) if "=" in part else (part, "") for part in value.split(","))
 
 
-def reads_of(df: Dockerfile, name: str) -> list[ContextRead]:
+def reads_of(df: Dockerfile, name: str, states: dict[int, State] | None = None) -> list[ContextRead]:
     """Every context read of one Dockerfile: COPY/ADD without --from, and context bind mounts."""
-    states = df.states
+    states = stage_states(df) if states is None else states
     out: list[ContextRead] = []
     for ins in df.instructions:
         if ins.keyword not in ("COPY", "ADD", "RUN") or id(ins) not in states:
@@ -82,15 +83,15 @@ class Users:
     blocker: str | None  # a Dockerfile dfix cannot read or parse: it might read anything
 
 
-def context_users(context: BuildContext, this: Dockerfile,
-                  peers: tuple[tuple[str, str | None], ...] = ()) -> Users:
+def context_users(context: BuildContext, this: Dockerfile, peers: tuple[tuple[str, str | None], ...] = (),
+                  states: dict[int, State] | None = None) -> Users:
     """This Dockerfile plus every Dockerfile in the context tree that uses the same ignore file.
 
     A Dockerfile elsewhere in the tree may well be built with this folder as its context
     (``docker build -f docker/Dockerfile .``), so each one counts unless it has an ignore
     file of its own; one dfix cannot read makes the answer unknown.
     """
-    reads = reads_of(this, "this Dockerfile")
+    reads = reads_of(this, "this Dockerfile", states)
     if context.ignored_by not in (None, ".dockerignore"):
         return Users(reads, None)  # a <name>.dockerignore serves this Dockerfile alone
     for rel in context.all_files:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from ..context import BuildContext, DockerIgnore, read_ignore_lines
+from ..dockerfile.expand import expand
 from ..dockerignore import ContextRead, brought_in, context_users, needs
 from ..dockerignore_entries import SELF, STACK_MARKERS, IgnoreEntry, entries_for
 from ..templates_env import render
@@ -78,7 +79,7 @@ class DockerIgnoreEntries(Rule):
         if context.ignore_text is None and ignore_path.name in context.all_files:
             yield self.skip(1, f"{ignore_path.name} exists but is not readable UTF-8 text")
             return
-        users = context_users(context, ctx.dockerfile, ctx.peers)
+        users = context_users(context, ctx.dockerfile, ctx.peers, ctx.analysis.states)
         if not any(r.source is None or _is_dir_read(r, context) for r in users.reads):
             return  # nothing copies a directory: BuildKit sends only the named files
         if users.blocker:
@@ -98,19 +99,26 @@ class DockerIgnoreEntries(Rule):
             line = read.line if read.dockerfile == "this Dockerfile" else 1
             yield self.skip(line, f"`{entry.pattern}` left out of {ignore_path.name}: {read.where} needs "
                                   f"`{read.source}`")
-        safe = [e for e in plan.accepted if e.pattern not in plan.removed]
-        chosen = plan.accepted if ctx.settings.unsafe_fixes or not any(e is not SELF for e in safe) else safe
         if created and SELF not in plan.accepted and any(r.source == "." for r in users.reads):
             yield self.skip(1, f"a new {ignore_path.name} would itself be copied into the image by the "
                                "whole-context COPY, and a COPY names it, so it cannot list itself")
             return
-        if any(e is not SELF for e in chosen):
-            yield self._fix(ctx, context, chosen, plan)
+        safe = [e for e in plan.accepted if e.pattern not in plan.removed]
+        unsafe = [e for e in plan.accepted if e.pattern in plan.removed]
+        if ctx.settings.unsafe_fixes or not any(e is not SELF for e in safe):
+            if any(e is not SELF for e in plan.accepted):
+                yield self._fix(ctx, context, plan.accepted, plan)
+            return
+        yield self._fix(ctx, context, safe, plan)
+        if unsafe:
+            # Said in this pass, beside the safe part: the engine turns it into a skip, with
+            # the same words whether or not the safe part created the file first.
+            yield self._fix(ctx, context, unsafe, plan, remainder=True)
 
-
-    def _fix(self, ctx: RuleContext, context: BuildContext, chosen: list[IgnoreEntry], plan: "_Plan") -> Finding:
+    def _fix(self, ctx: RuleContext, context: BuildContext, chosen: list[IgnoreEntry], plan: "_Plan",
+             remainder: bool = False) -> Finding:
         path = context.ignore_file()
-        created = context.ignore_text is None
+        created = context.ignore_text is None and not remainder
         entries = chosen
         groups: dict[str, list[IgnoreEntry]] = defaultdict(list)
         for entry in entries:
@@ -119,7 +127,7 @@ class DockerIgnoreEntries(Rule):
         if created:
             new_text = block
         else:
-            old = context.ignore_text or ""
+            old = context.ignore_text or ""  # a remainder's text is never written (an unsafe fix, skipped)
             newline = "\r\n" if "\r\n" in old else "\n"
             sep = "" if not old or old.endswith("\n") else newline
             new_text = old + sep + (newline if old.strip() else "") + block.replace("\n", newline)
@@ -127,15 +135,38 @@ class DockerIgnoreEntries(Rule):
         verb = f"create {path.name} with" if created else f"add to {path.name}:"
         removed = {e.pattern: plan.removed[e.pattern] for e in chosen if e.pattern in plan.removed}
         line = min((r.line for r in plan.dir_reads if r.dockerfile == "this Dockerfile"), default=1)
+        declared: list[str] = []
+        if not removed and not created and plan.copies_ignore_file:
+            in_image = _copies_in_image(ctx, path.name)
+            if in_image is None:
+                removed = {path.name: [path.name]}  # its copy changes somewhere dfix cannot tell: not declarable
+            declared = in_image or []
         if not removed:
             note = "no file the build copies today matches them, so the image stays the same"
-            if not created and plan.copies_ignore_file:
-                note += f" (except the copy of {path.name} itself that the whole-context COPY takes: declared)"
-            return self.fix(f"{verb} {names}: {note}", line, [], Safety.SAFE, [FileEdit(path, context.ignore_text, new_text)])
+            if declared:
+                note += f" (but for {', '.join(declared)}, the copy of {path.name} itself, declared)"
+            return self.fix(f"{verb} {names}: {note}", line, [], Safety.SAFE,
+                            files=[FileEdit(path, context.ignore_text, new_text)], may_differ=declared)
         leaving = "; ".join(f"{_describe(files)} by `{p}`" for p, files in removed.items())
         copies = ", ".join(sorted({r.where for r in plan.dir_reads}))
         return self.fix(f"{verb} {names}; unsafe, the image changes: {copies} would no longer copy {leaving}",
-                        line, [], Safety.UNSAFE, [FileEdit(path, context.ignore_text, new_text)])
+                        line, [], Safety.UNSAFE, files=[FileEdit(path, context.ignore_text, new_text)])
+
+
+def _copies_in_image(ctx: RuleContext, name: str) -> list[str] | None:
+    """Where this Dockerfile's whole-context copies put the context's ``name``; None when unknown."""
+    out: list[str] = []
+    for ins in ctx.dockerfile.instructions:
+        if ins.keyword not in ("COPY", "ADD") or ins.flag("from") is not None or ins.heredocs or len(ins.values) < 2:
+            continue
+        if not any(v.strip("/") in ("", ".") for v in ins.values[:-1]):
+            continue
+        state = ctx.analysis.states.get(id(ins))
+        dest = expand(ins.values[-1], state.env, ins.command.escape) if state else None
+        if dest is None or (not posixpath.isabs(dest) and (state is None or state.workdir is None)):
+            return None
+        out.append(posixpath.normpath(posixpath.join(state.workdir or "/", dest, name)))
+    return sorted(set(out))
 
 
 class _Plan:

@@ -193,9 +193,9 @@ class Secrets(Rule):
         for ins in df.instructions:
             if ins.keyword not in ("COPY", "ADD") or ins.flag("from") is not None or len(ins.values) < 2:
                 continue
-            if id(ins) not in df.states:
+            if id(ins) not in ctx.analysis.states:
                 continue
-            env = df.states[id(ins)].env
+            env = ctx.analysis.states[id(ins)].env
             found: list[str] = []
             for raw in ins.values[:-1]:
                 src = expand(raw, env, ins.command.escape)
