@@ -17,6 +17,7 @@ class IgnoreEntry:
     pattern: str
     probe: str
     group: str
+    only_if_present: bool = False  # rare enough that listing it always would be noise
 
 
 def _entries(group: str, *pairs: tuple[str, str]) -> tuple[IgnoreEntry, ...]:
@@ -24,15 +25,17 @@ def _entries(group: str, *pairs: tuple[str, str]) -> tuple[IgnoreEntry, ...]:
 
 
 COMMON = (
-    *_entries("version control", (".git", ".git"), (".hg", ".hg"), (".svn", ".svn")),
+    *_entries("version control", (".git", ".git")),
+    IgnoreEntry(".hg", ".hg", "version control", only_if_present=True),
+    IgnoreEntry(".svn", ".svn", "version control", only_if_present=True),
     *_entries("secrets and local environment", (".env", ".env"), (".env.*", ".env.local"),
               ("**/*.pem", "key.pem"), ("**/id_rsa", "id_rsa"), ("**/id_ed25519", "id_ed25519")),
 )
 
 PER_STACK: dict[str, tuple[IgnoreEntry, ...]] = {
     "node": (
-        *_entries("dependencies", ("**/node_modules", "node_modules"), (".npm", ".npm"),
-                  (".pnpm-store", ".pnpm-store"), (".yarn/cache", ".yarn/cache")),
+        # Not .yarn/cache: with yarn 2+ zero-installs it is the install's input.
+        *_entries("dependencies", ("**/node_modules", "node_modules")),
         *_entries("build output and caches", ("dist", "dist"), ("build", "build"), (".next", ".next"),
                   ("coverage", "coverage"), ("npm-debug.log*", "npm-debug.log")),
     ),

@@ -193,6 +193,9 @@ def _plan(context: BuildContext, reads: list[ContextRead], candidates: list[Igno
     for entry in candidates:
         if before is not None and before.excludes(entry.probe):
             continue  # already covered
+        if entry.only_if_present and not any(f == entry.probe or f.startswith(entry.probe + "/")
+                                             for f in context.all_files):
+            continue
         after = DockerIgnore([*patterns, entry.pattern])
         conflict = next((r for r in reads if needs(r, context, before, after)), None)
         if conflict is not None:
