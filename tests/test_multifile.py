@@ -70,7 +70,7 @@ def test_tightening_keeps_every_existing_byte(project: Path):
 def test_json_lists_the_other_file(project: Path):
     data = json.loads(invoke("--select", "DF301", "--format", "json", str(project)).stdout)
     f = data["files"][0]
-    assert f["extra_files"] == [{"path": f"{project.as_posix().lstrip('/')}/.dockerignore", "created": True}]
+    assert f["extra_files"] == [{"path": str(project / ".dockerignore"), "created": True}]
     assert "/dev/null" in f["diff"] and data["summary"]["changed"] == 1
     assert f["fixes"][0]["code"] == "DF301" and f["fixes"][0]["safety"] == "safe"
 
@@ -151,6 +151,6 @@ def test_dockerfiles_sharing_a_context_through_dash_dash_context_are_all_checked
 
 def test_text_summary_names_the_other_file(project: Path):
     r = invoke("--select", "DF301", str(project))
-    assert f"also changes {project.as_posix().lstrip('/')}/.dockerignore (new)" in r.stderr
+    assert f"also changes {project / '.dockerignore'} (new)" in r.stderr
     w = invoke("--select", "DF301", "--write", str(project))
     assert "; wrote " in w.stderr and ".dockerignore (new)" in w.stderr

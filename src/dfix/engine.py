@@ -35,6 +35,7 @@ class AppliedFix:
     line: int  # in the original text
     safety: Safety
     may_differ: tuple[str, ...] = ()  # image paths whose bytes the fix declares it may change
+    files: tuple[Path, ...] = ()  # other files the fix changed (a context's .dockerignore)
 
 
 @dataclass
@@ -62,7 +63,8 @@ def _record(result: Result, fix: AppliedFix) -> None:
         if (earlier.code, earlier.line) == (fix.code, fix.line):
             safety = Safety.UNSAFE if Safety.UNSAFE in (earlier.safety, fix.safety) else Safety.SAFE
             result.fixes[i] = AppliedFix(fix.code, f"{earlier.message}; {fix.message}", fix.line, safety,
-                                         tuple(dict.fromkeys(earlier.may_differ + fix.may_differ)))
+                                         tuple(dict.fromkeys(earlier.may_differ + fix.may_differ)),
+                                         tuple(dict.fromkeys(earlier.files + fix.files)))
             return
     result.fixes.append(fix)
 
@@ -252,7 +254,8 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
             touched.update(f.path for f in fix.files)
         for fix in accepted:
             line = to_original[fix.line] if to_original and fix.line < len(to_original) else fix.line
-            _record(result, AppliedFix(fix.code, fix.message, line, fix.safety, fix.may_differ))
+            _record(result, AppliedFix(fix.code, fix.message, line, fix.safety, fix.may_differ,
+                                       tuple(f.path for f in fix.files)))
             result.pass_of_fix[(fix.code, line)] = pass_no
             where = _apply_file_edits(result, fix.files, where)
         new_text = apply_edits(result.text, edits)

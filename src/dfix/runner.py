@@ -41,6 +41,8 @@ class FileReport:
     written: bool = False
     # Other files the fixes create or change (display path, created?), e.g. the context's .dockerignore.
     extra_files: list[tuple[str, bool]] = field(default_factory=list)
+    own_diff: str = ""  # the Dockerfile's part of ``diff``
+    extra_diffs: list[tuple[str, str]] = field(default_factory=list)  # (display path, diff) of the others
 
     @property
     def pending(self) -> bool:
@@ -84,9 +86,11 @@ def process(target: Target, options: Options, finder: ConfigFinder) -> FileRepor
     report.skipped = result.skipped
     report.notes = result.notes
     edits = [e for e in result.files.values() if e.new_text != e.old_text]
-    report.diff = unified_diff(result.original, result.text, _display(target.path)) + "".join(
-        unified_diff(e.old_text, e.new_text, _display(e.path)) for e in edits)
-    report.extra_files = [(_display(e.path), e.old_text is None) for e in edits]
+    report.own_diff = unified_diff(result.original, result.text, _display(target.path))
+    # Paths as the Dockerfile's own is reported (as given); the diff headers use the display form.
+    report.extra_diffs = [(str(e.path), unified_diff(e.old_text, e.new_text, _display(e.path))) for e in edits]
+    report.diff = report.own_diff + "".join(d for _, d in report.extra_diffs)
+    report.extra_files = [(str(e.path), e.old_text is None) for e in edits]
     Masker.for_dockerfile(result.original).mask_report(report)
     if options.write and result.changed:
         try:

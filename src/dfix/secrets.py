@@ -194,6 +194,8 @@ class Masker:
         if not self.secrets:
             return
         report.diff = self(report.diff)
+        report.own_diff = self(getattr(report, "own_diff", ""))
+        report.extra_diffs = [(path, self(diff)) for path, diff in getattr(report, "extra_diffs", [])]
         report.fixes = [replace(f, message=self(f.message)) for f in report.fixes]
         report.skipped = [replace(s, reason=self(s.reason)) for s in report.skipped]
         report.notes = [replace(s, reason=self(s.reason)) for s in getattr(report, "notes", [])]
