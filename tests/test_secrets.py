@@ -117,3 +117,17 @@ def test_detect_output_is_masked(tmp_path: Path):
         assert r.exit_code == 0, r.output
         assert "pip install" in r.stdout and "https://ci:****@pypi.example.com" in r.stdout
         assert URL_PASSWORD not in r.stdout
+
+
+def test_sarif_never_offers_a_fix_that_writes_a_mask(tmp_path: Path):
+    (tmp_path / "requirements.txt").write_text("requests\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12-slim\nCOPY requirements.txt .\n"
+        f"RUN pip install --index-url https://ci:{URL_PASSWORD}@pypi.example.com/simple -r requirements.txt\n")
+    r = CliRunner().invoke(main, ["--format", "sarif", "--select", "DF102", str(tmp_path)])
+    doc = json.loads(r.stdout)
+    assert URL_PASSWORD not in r.stdout
+    inserted = [rep.get("insertedContent", {}).get("text", "") for res in doc["runs"][0]["results"]
+                for fix in res.get("fixes", []) for ch in fix["artifactChanges"] for rep in ch["replacements"]]
+    assert [res["ruleId"] for res in doc["runs"][0]["results"] if res["level"] == "warning"] == ["DF102"]
+    assert not any("****" in text for text in inserted)

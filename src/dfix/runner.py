@@ -42,6 +42,7 @@ class FileReport:
     # Other files the fixes create or change (display path, created?), e.g. the context's .dockerignore.
     extra_files: list[tuple[str, bool]] = field(default_factory=list)
     own_diff: str = ""  # the Dockerfile's part of ``diff``
+    masked: bool = False  # a secret value was masked in the diff: it no longer applies as is
     extra_diffs: list[tuple[str, str]] = field(default_factory=list)  # (display path, diff) of the others
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .diffregions import Change, changes
 from .runner import FileReport
+from .secrets import MASK
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -84,7 +85,11 @@ def _file_results(r: FileReport, index: dict[str, int]) -> list[dict]:
     uri = artifact_uri(r.path)
     out = []
     if r.pending:
-        owners = assign_changes([f.line for f in r.fixes], changes(r.own_diff))
+        file_changes = changes(r.own_diff)
+        if r.masked:
+            # A change whose new text holds a masked secret would write the mask into the file.
+            file_changes = [c for c in file_changes if MASK not in c.inserted]
+        owners = assign_changes([f.line for f in r.fixes], file_changes)
         # Another file (DF301's .dockerignore) goes whole to the first fix that changed it.
         file_owner = next((i for i, f in enumerate(r.fixes) if f.files), None)
         for i, f in enumerate(r.fixes):

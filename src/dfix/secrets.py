@@ -193,7 +193,9 @@ class Masker:
         """Mask a runner FileReport in place: diff, fix messages, skip reasons, error."""
         if not self.secrets:
             return
-        report.diff = self(report.diff)
+        masked = self(report.diff)
+        report.masked = masked != report.diff
+        report.diff = masked
         report.own_diff = self(getattr(report, "own_diff", ""))
         report.extra_diffs = [(path, self(diff)) for path, diff in getattr(report, "extra_diffs", [])]
         report.fixes = [replace(f, message=self(f.message)) for f in report.fixes]
