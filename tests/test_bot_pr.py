@@ -110,7 +110,8 @@ def test_second_run_updates_the_same_branch_and_pr(repo: Path, api: FakeGitHub, 
 
 def test_clean_repository_opens_no_pr(repo: Path, api: FakeGitHub, monkeypatch):
     CliRunner().invoke(main, ["--write", "--unsafe-fixes", str(repo)])
-    git(repo, "commit", "-q", "-am", "fixed by hand")
+    git(repo, "add", "-A")  # DF301 may have created a .dockerignore
+    git(repo, "commit", "-q", "-m", "fixed by hand")
     git(repo, "push", "-q", "origin", "main")
     r = invoke_pr(repo, api, "--unsafe-fixes", monkeypatch=monkeypatch)
     assert r.exit_code == 0, r.output
@@ -245,3 +246,13 @@ def test_pr_body_stays_under_githubs_limit():
 def test_a_diff_with_backticks_cannot_close_its_fence():
     body = pr_body([], [], None, diffs=[("Dockerfile", "--- a\n+++ b\n+RUN echo ````\n")])
     assert "`````diff\n--- a\n+++ b\n+RUN echo ````\n`````" in body
+
+
+def test_the_pr_commits_the_dockerignore_df301_creates(repo: Path, api: FakeGitHub, monkeypatch):
+    r = invoke_pr(repo, api, monkeypatch=monkeypatch)
+    assert r.exit_code == 0, r.output
+    bare = repo.parent / "remote.git"
+    pushed = git(bare, "rev-parse", "refs/heads/dfix/cache-friendly-builds")
+    assert ".dockerignore" in git(bare, "ls-tree", "--name-only", pushed).split()
+    assert "**/node_modules" in git(bare, "show", f"{pushed}:.dockerignore")
+    assert not (repo / ".dockerignore").exists()  # the user's checkout is untouched

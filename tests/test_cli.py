@@ -14,7 +14,8 @@ from dfix import fileio
 from dfix.cli import main
 
 # COPY --link needs a current frontend, so DF001 has something to add.
-NAIVE = 'FROM node:20-slim\nWORKDIR /app\nCOPY --link . .\nCMD ["node", "index.js"]\n'
+# Copies one named file: DF301 (.dockerignore) has nothing to do, so DF001 is the only fix.
+NAIVE = 'FROM node:20-slim\nWORKDIR /app\nCOPY --link index.js .\nCMD ["node", "index.js"]\n'
 FIXED = "# syntax=docker/dockerfile:1\n" + NAIVE
 
 
@@ -78,7 +79,7 @@ def test_json_output_shape(project: Path):
     r = invoke("--format", "json", str(project))
     data = json.loads(r.stdout)
     f = data["files"][0]
-    assert set(f) == {"path", "context", "error", "fixes", "skipped", "notes", "diff"}
+    assert set(f) == {"path", "context", "error", "fixes", "skipped", "notes", "diff", "extra_files"}
     assert f["fixes"] == [{"code": "DF001", "message": f["fixes"][0]["message"], "line": 1,
                            "safety": "safe", "applied": False, "may_differ": []}]
     assert f["context"] == str(project)

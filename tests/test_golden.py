@@ -5,6 +5,9 @@ Files per case:
   args           optional extra command-line arguments, one line
   expected       the Dockerfile dfix --write must produce (byte for byte)
   expected.json  the fixes and skipped fixes dfix must report
+  expected.dockerignore
+                 the .dockerignore dfix --write must leave (DF301); without it, the
+                 case's .dockerignore (or its absence) must be left as it was
 
 Run ``pytest tests/test_golden.py --update-golden`` to rewrite the expectations from
 the current output, then review them with ``git diff golden/``.
@@ -40,16 +43,27 @@ def run_case(case: Path, tmp_path: Path) -> tuple[str, dict]:
     return (work / "Dockerfile").read_bytes().decode("utf-8"), summary
 
 
+def _text(path: Path) -> str | None:
+    return path.read_bytes().decode("utf-8") if path.is_file() else None
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_golden(case: Path, tmp_path: Path, update_golden: bool):
     output, summary = run_case(case, tmp_path)
     expected_path, summary_path = case / "expected", case / "expected.json"
+    ignore_before, ignore_after = _text(case / ".dockerignore"), _text(tmp_path / case.name / ".dockerignore")
+    expected_ignore = case / "expected.dockerignore"
     if update_golden:
         expected_path.write_bytes(output.encode("utf-8"))
         summary_path.write_text(json.dumps(summary, indent=2) + "\n")
+        if ignore_after != ignore_before and ignore_after is not None:
+            expected_ignore.write_bytes(ignore_after.encode("utf-8"))
+        elif expected_ignore.is_file():
+            expected_ignore.unlink()
     assert expected_path.is_file(), f"{case.name}: no expected file; run pytest --update-golden and review it"
     assert output == expected_path.read_bytes().decode("utf-8")
     assert summary == json.loads(summary_path.read_text())
+    assert ignore_after == (_text(expected_ignore) if expected_ignore.is_file() else ignore_before)
     # A second run over the output proposes nothing.
     again_dir = tmp_path / "again"
     shutil.copytree(tmp_path / case.name, again_dir)

@@ -44,13 +44,18 @@ def line_starts(text: str) -> list[int]:
     return starts
 
 
-def apply_sarif_fixes(text: str, results: list[dict]) -> str:
-    """Apply every result's fixes the way a SARIF consumer would, independent of dfix's code."""
+def apply_sarif_fixes(text: str, results: list[dict], uri: str | None = None) -> str:
+    """Apply every result's fixes the way a SARIF consumer would, independent of dfix's code.
+
+    With ``uri``, only the changes to that artifact (a fix may also change a .dockerignore).
+    """
     starts = line_starts(text)
     spans = []
     for result in results:
         for fix in result.get("fixes", []):
             for change in fix["artifactChanges"]:
+                if uri is not None and change["artifactLocation"]["uri"] != uri:
+                    continue
                 for rep in change["replacements"]:
                     reg = rep["deletedRegion"]
                     a = starts[reg["startLine"] - 1] + reg["startColumn"] - 1
@@ -80,14 +85,18 @@ def test_sarif_validates_and_its_fixes_reproduce_the_rewrite(tmp_path: Path, doc
         assert rule_ids[result["ruleIndex"]] == result["ruleId"]
     warnings = [x for x in run["results"] if x["level"] == "warning"]
     notes = [x for x in run["results"] if x["level"] == "note"]
-    assert {w["ruleId"] for w in warnings} == {"DF001", "DF101", "DF102"}
+    assert {w["ruleId"] for w in warnings} == {"DF001", "DF101", "DF102", "DF301"}
     assert any(n["ruleId"] == "DF103" and "skipped" in n["message"]["text"] for n in notes)
     assert all("fixes" not in n for n in notes)
 
     assert invoke("--write", str(project)).exit_code == 0
     rewritten = (project / "Dockerfile").read_bytes().decode()
     assert rewritten != dockerfile
-    assert apply_sarif_fixes(dockerfile, run["results"]) == rewritten
+    df_uri = (project / "Dockerfile").as_uri()
+    assert apply_sarif_fixes(dockerfile, run["results"], df_uri) == rewritten
+    # DF301's new .dockerignore is a change to its own artifact, from empty to what --write wrote.
+    ignore = project / ".dockerignore"
+    assert apply_sarif_fixes("", run["results"], ignore.as_uri()) == ignore.read_text()
 
 
 def test_sarif_rule_metadata_comes_from_the_catalogue(tmp_path: Path):
@@ -177,7 +186,12 @@ def test_sarif_fixes_reproduce_every_golden_rewrite(case: Path, tmp_path: Path, 
     assert not list(validator.iter_errors(doc))
     original = (work / "Dockerfile").read_bytes().decode("utf-8")
     expected = (case.parent / "expected").read_bytes().decode("utf-8")
-    assert apply_sarif_fixes(original, doc["runs"][0]["results"]) == expected
+    results = doc["runs"][0]["results"]
+    assert apply_sarif_fixes(original, results, (work / "Dockerfile").as_uri()) == expected
+    if (case.parent / "expected.dockerignore").is_file():
+        before = (case.parent / ".dockerignore").read_bytes().decode() if (case.parent / ".dockerignore").is_file() else ""
+        after = apply_sarif_fixes(before, results, (work / ".dockerignore").as_uri())
+        assert after == (case.parent / "expected.dockerignore").read_bytes().decode()
 
 
 def test_sarif_uris_are_relative_to_the_working_directory(tmp_path: Path, monkeypatch):

@@ -80,7 +80,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
         sys.exit(EXIT_ERROR)
     targets = discover(list(paths) or [Path(".")])
     options = Options(write=write, select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes,
-                      syntax=syntax, context=context_dir)
+                      syntax=syntax, context=context_dir,
+                      context_peers=tuple(t.path for t in targets if not t.error) if context_dir else ())
     finder = ConfigFinder()
     reports = [process(t, options, finder) for t in targets]
     if fmt == "json":

@@ -263,12 +263,16 @@ class BuildContext:
         *,
         ignore: DockerIgnore | None,
         ignored_by: str | None,
+        ignore_text: str | None = None,
     ) -> None:
         self.root = root
         self.ignore = ignore
         self.ignored_by = ignored_by  # relative path of the ignore file used, or None
+        self.ignore_text = ignore_text  # that file's text, as read
         every = sorted({go_clean(f) for f in all_files} - {"."})
         self.all_files = every  # before .dockerignore
+        self._all_set = frozenset(every)
+        self.dockerfile_rel: str | None = None  # the Dockerfile being fixed, when it lies in the context
         self.files = [f for f in every if ignore is None or not ignore.excludes(f)]
         self._file_set = frozenset(self.files)
         dirs: set[str] = set()
@@ -298,8 +302,10 @@ class BuildContext:
                 if (Path(dirpath) / name).is_symlink():
                     files.append(prefix + name)
             files.extend(prefix + name for name in filenames)
-        ignore, used = _load_ignore(root, dockerfile_path)
-        return cls(root, files, ignore=ignore, ignored_by=used)
+        ignore, used, text = _load_ignore(root, dockerfile_path)
+        ctx = cls(root, files, ignore=ignore, ignored_by=used, ignore_text=text)
+        ctx.dockerfile_rel = _relative_in(root, dockerfile_path)
+        return ctx
 
     @classmethod
     def from_listing(
@@ -308,8 +314,30 @@ class BuildContext:
         """A context whose file list is given (e.g. a corpus ``source.json``); only some files exist on disk."""
         root = Path(root)
         listed = set(files)
-        ignore, used = _load_ignore(root, dockerfile_path)
-        return cls(root, listed, ignore=ignore, ignored_by=used)
+        ignore, used, text = _load_ignore(root, dockerfile_path)
+        ctx = cls(root, listed, ignore=ignore, ignored_by=used, ignore_text=text)
+        ctx.dockerfile_rel = _relative_in(root, dockerfile_path)
+        return ctx
+
+    def ignore_file(self) -> Path:
+        """The ignore file BuildKit reads for this build, or the ``.dockerignore`` that would be created."""
+        if self.ignored_by is None:
+            return self.root / ".dockerignore"
+        used = Path(self.ignored_by)
+        return used if used.is_absolute() else self.root / used
+
+    def with_ignore_text(self, text: str) -> BuildContext:
+        """The same tree seen through a new text of its ignore file (a fix about to write it)."""
+        rel = self.ignored_by or ".dockerignore"
+        ctx = BuildContext(self.root, self.all_files, ignore=DockerIgnore.from_text(text), ignored_by=rel,
+                           ignore_text=text)
+        ctx.dockerfile_rel = self.dockerfile_rel
+        return ctx
+
+    def read_unfiltered(self, relpath: str) -> str | None:
+        """A context file's text whether or not .dockerignore sends it (other Dockerfiles often are ignored)."""
+        path = go_clean(relpath)
+        return _read_disk(self.root, path) if path in self._all_set else None
 
     # queries ----------------------------------------------------------------------
 
@@ -378,19 +406,31 @@ class BuildContext:
         return sorted(found)
 
 
-def _read_disk(root: Path, relpath: str) -> str | None:
+def _relative_in(root: Path, dockerfile_path: Path | str | None) -> str | None:
+    if dockerfile_path is None:
+        return None
+    df = Path(dockerfile_path)
+    try:
+        return (df if not df.is_absolute() else df.resolve().relative_to(root.resolve())).as_posix()
+    except ValueError:
+        return None
+
+
+def _read_disk(root: Path, relpath: str, exact: bool = False) -> str | None:
+    """``exact`` keeps CRLF line endings (a file dfix may rewrite), where read_text would drop them."""
     path = root / relpath
     try:
         resolved = path.resolve()
         # A symlink may point out of the tree; BuildKit would not follow it there.
         if not resolved.is_relative_to(root.resolve()):
             return None
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8") if exact else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
 
 
-def _load_ignore(root: Path, dockerfile_path: Path | str | None) -> tuple[DockerIgnore | None, str | None]:
+def _load_ignore(root: Path, dockerfile_path: Path | str | None
+                 ) -> tuple[DockerIgnore | None, str | None, str | None]:
     """BuildKit reads ``<Dockerfile name>.dockerignore`` beside the Dockerfile first, then ``.dockerignore``."""
     candidates: list[str] = []
     if dockerfile_path is not None:
@@ -403,17 +443,17 @@ def _load_ignore(root: Path, dockerfile_path: Path | str | None) -> tuple[Docker
         except ValueError:
             text = _read_outside(specific)
             if text is not None:
-                return DockerIgnore.from_text(text), str(specific)
+                return DockerIgnore.from_text(text), str(specific), text
     candidates.append(".dockerignore")
     for rel in candidates:
-        text = _read_disk(root, rel)
+        text = _read_disk(root, rel, exact=True)
         if text is not None:
-            return DockerIgnore.from_text(text), rel
-    return None, None
+            return DockerIgnore.from_text(text), rel, text
+    return None, None, None
 
 
 def _read_outside(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None

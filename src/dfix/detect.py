@@ -7,6 +7,7 @@ from typing import Any
 
 from .context import BuildContext
 from .dockerfile import DockerfileError, parse, validate
+from .secrets import Masker
 from .stacks.attribute import attribute
 
 
@@ -48,7 +49,7 @@ def detect_dockerfile(dockerfile_path: Path, context_dir: Path, files: list[str]
     ctx, dockerfile_dir = load_context(dockerfile_path, context_dir, files, dockerfile_in_context)
     result["ignore_file"] = ctx.ignored_by
     result["stages"] = [report.to_dict() for report in attribute(df, ctx, None, dockerfile_dir)]
-    return result
+    return Masker.for_dockerfile(text).mask_data(result)  # install commands quote RUN text: tokens too
 
 
 def format_detect_text(results: list[dict[str, Any]]) -> str:

@@ -10,14 +10,14 @@ internal error, and nothing is written.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from .analysis import Analysis, ContextFacts
 from .config import Settings
 from .dockerfile import Dockerfile, DockerfileError, TextEdit, parse, validate
-from .fixes import Fix, Safety, Skip
+from .fixes import FileEdit, Fix, Safety, Skip
 from .rules import Rule, RuleContext
 
 MAX_PASSES = 16
@@ -35,6 +35,7 @@ class AppliedFix:
     line: int  # in the original text
     safety: Safety
     may_differ: tuple[str, ...] = ()  # image paths whose bytes the fix declares it may change
+    files: tuple[Path, ...] = ()  # other files the fix changed (a context's .dockerignore)
 
 
 @dataclass
@@ -46,10 +47,13 @@ class Result:
     notes: list[Skip] = field(default_factory=list)  # looked at, nothing to do (info skips)
     pass_of_fix: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
     pass_of_skip: dict[tuple[str, int, str], int] = field(default_factory=dict, repr=False)
+    # Other files the fixes change (a context's .dockerignore): old text as read, new text.
+    files: dict[Path, FileEdit] = field(default_factory=dict)
+    build_context: Any = field(default=None, repr=False)  # the context as the final text and files see it
 
     @property
     def changed(self) -> bool:
-        return self.text != self.original
+        return self.text != self.original or any(f.new_text != f.old_text for f in self.files.values())
 
 
 def _record(result: Result, fix: AppliedFix) -> None:
@@ -59,7 +63,8 @@ def _record(result: Result, fix: AppliedFix) -> None:
         if (earlier.code, earlier.line) == (fix.code, fix.line):
             safety = Safety.UNSAFE if Safety.UNSAFE in (earlier.safety, fix.safety) else Safety.SAFE
             result.fixes[i] = AppliedFix(fix.code, f"{earlier.message}; {fix.message}", fix.line, safety,
-                                         tuple(dict.fromkeys(earlier.may_differ + fix.may_differ)))
+                                         tuple(dict.fromkeys(earlier.may_differ + fix.may_differ)),
+                                         tuple(dict.fromkeys(earlier.files + fix.files)))
             return
     result.fixes.append(fix)
 
@@ -153,15 +158,18 @@ def run(
     path: Path | None = None,
     context_dir: Path | None = None,
     build_context: Any = None,
+    peers: tuple[tuple[str, str | None], ...] = (),
 ) -> Result:
-    """Fix ``text``. ``build_context`` replaces the walk of ``context_dir`` when given."""
+    """Fix ``text``. ``build_context`` replaces the walk of ``context_dir`` when given;
+    ``peers`` are the other Dockerfiles built from the same context."""
     result = Result(original=text, text=text)
     if build_context is None and context_dir is not None:
         from .context import BuildContext
 
         build_context = BuildContext.from_directory(context_dir, path.resolve() if path else None)
-    where = _Where(path, context_dir, build_context, ContextFacts(build_context) if build_context else None)
-    _fix_passes(result, rules, settings, where)
+    where = _Where(path, context_dir, build_context, ContextFacts(build_context) if build_context else None, peers)
+    where = _fix_passes(result, rules, settings, where)
+    result.build_context = where.build_context
     # A skip that a later pass overcame (DF101 waits for DF103's --frozen-lockfile) is moot.
     result.skipped = [s for s in result.skipped if not s.provisional
                       or result.pass_of_fix.get((s.code, s.line), -1) <= result.pass_of_skip[(s.code, s.line, s.reason)]]
@@ -191,6 +199,7 @@ class _Where:
     context_dir: Path | None
     build_context: Any
     facts: ContextFacts | None
+    peers: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def dockerfile_dir(self) -> str:
@@ -204,8 +213,8 @@ class _Where:
         return rel or "."
 
 
-def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where: _Where) -> None:
-    """Apply fixes to ``result`` until none is left."""
+def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where: _Where) -> _Where:
+    """Apply fixes to ``result`` until none is left; returns ``where`` as the changed files left it."""
     to_original: list[int] | None = None  # line map from the current text to the original
     # A later pass repeats earlier skips over shifted text: with the same reason on a line
     # the map may place approximately, or with shifted line numbers in the reason on the
@@ -215,7 +224,7 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
         df = load(result.text)
         analysis = Analysis(df, where.build_context, where.facts, where.dockerfile_dir)
         ctx = RuleContext(df, settings, analysis, where.build_context, where.path, where.context_dir,
-                          frozenset(r.code for r in rules))
+                          frozenset(r.code for r in rules), where.peers)
         candidates: list[Fix] = []
         for rule in rules:
             for finding in rule.check(ctx):
@@ -231,20 +240,38 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
                 else:
                     candidates.append(finding)
         if not candidates:
-            return
+            return where
         accepted: list[Fix] = []
         edits: list[TextEdit] = []
+        touched: set[Path] = set()
         for fix in candidates:
             if any(_conflict(e, other) for e in fix.edits for other in edits):
                 continue  # retried in the next pass, against the updated text
+            if any(f.path in touched for f in fix.files):
+                continue
             accepted.append(fix)
             edits.extend(fix.edits)
+            touched.update(f.path for f in fix.files)
         for fix in accepted:
             line = to_original[fix.line] if to_original and fix.line < len(to_original) else fix.line
-            _record(result, AppliedFix(fix.code, fix.message, line, fix.safety, fix.may_differ))
+            _record(result, AppliedFix(fix.code, fix.message, line, fix.safety, fix.may_differ,
+                                       tuple(f.path for f in fix.files)))
             result.pass_of_fix[(fix.code, line)] = pass_no
+            where = _apply_file_edits(result, fix.files, where)
         new_text = apply_edits(result.text, edits)
         step = _line_map(result.text, new_text, edits)
         to_original = step if to_original is None else [to_original[i] if i < len(to_original) else i for i in step]
         result.text = new_text
     raise EngineError(f"fixes did not settle after {MAX_PASSES} passes")
+
+
+def _apply_file_edits(result: Result, files: Sequence[FileEdit], where: _Where) -> _Where:
+    """Record other-file edits; later passes see the context through a changed ignore file."""
+    for edit in files:
+        first = result.files.get(edit.path)
+        result.files[edit.path] = FileEdit(edit.path, first.old_text if first else edit.old_text, edit.new_text)
+        context = where.build_context
+        if context is not None and edit.path == context.ignore_file():
+            context = context.with_ignore_text(edit.new_text)
+            where = replace(where, build_context=context, facts=ContextFacts(context))
+    return where

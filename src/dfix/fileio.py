@@ -33,6 +33,50 @@ def read_dockerfile(path: Path) -> str:
         raise InputError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
 
 
+class StaleFileError(OSError):
+    """The file on disk is no longer what the fix was computed from."""
+
+
+def write_file_edit(path: Path, old_text: str | None, new_text: str) -> None:
+    """Write another file a fix changes (a .dockerignore): create it, or replace the text that was read.
+
+    A file that appeared, vanished or changed since it was read is left alone
+    (StaleFileError), so dfix never overwrites an edit it did not see.
+    """
+    if old_text is None:
+        _create_atomic(path, new_text)
+        return
+    try:
+        current = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        current = None
+    if current != old_text:
+        raise StaleFileError(f"{path} changed since dfix read it; run dfix again")
+    write_atomic(path, new_text)
+
+
+def _create_atomic(path: Path, text: str) -> None:
+    """A new file with the whole text or none: written aside, then hard-linked into place (never clobbers)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dfix-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise StaleFileError(f"{path} appeared since dfix looked; run dfix again") from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace the file's content in one rename, keeping its mode (and owner when allowed).
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 from typing import Union
 
 from .dockerfile import TextEdit
@@ -15,6 +16,19 @@ from .dockerfile import TextEdit
 class Safety(str, Enum):
     SAFE = "safe"
     UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """A whole-file change to a file other than the Dockerfile (a context's ``.dockerignore``).
+
+    ``old_text`` is what the rule read (None: the file does not exist yet); the writer
+    refuses to write when the file on disk is no longer that.
+    """
+
+    path: Path
+    old_text: str | None
+    new_text: str
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,7 @@ class Fix:
     # Image paths whose bytes the fix may change and declares (a lockfile an install
     # rewrote, which the later source COPY restores): nothing in the image runs them.
     may_differ: tuple[str, ...] = ()
+    files: tuple[FileEdit, ...] = ()  # other files the fix creates or changes
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,18 @@ from dataclasses import dataclass
 NO_NEWLINE = "\\ No newline at end of file\n"
 
 
-def unified_diff(before: str, after: str, path: str, context: int = 3) -> str:
-    """A patch that ``patch``/``git apply`` accept, CRLF and missing final newlines included."""
+def unified_diff(before: str | None, after: str, path: str, context: int = 3) -> str:
+    """A patch that ``patch``/``git apply`` accept, CRLF and missing final newlines included.
+
+    ``before`` is None for a file the patch creates (``--- /dev/null``).
+    """
     if before == after:
         return ""
-    a = before.splitlines(keepends=True)
+    a = (before or "").splitlines(keepends=True)
     b = after.splitlines(keepends=True)
     out = []
-    for line in difflib.unified_diff(a, b, f"a/{path}", f"b/{path}", n=context):
+    old_name = "/dev/null" if before is None else f"a/{path}"
+    for line in difflib.unified_diff(a, b, old_name, f"b/{path}", n=context):
         out.append(line)
         if not line.endswith("\n"):
             # difflib leaves a last line without its newline; say so the way diff does.

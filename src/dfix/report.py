@@ -43,6 +43,9 @@ def file_summary(r: FileReport, check: bool) -> str:
         head = f"{'would fix' if check else 'fixable'} {r.path}: {n} ({codes})"
     else:
         head = f"unchanged {r.path}"
+    if r.extra_files:
+        verb = "wrote" if r.written else "would write" if check else "also changes"
+        head += f"; {verb} " + ", ".join(f"{p}{' (new)' if created else ''}" for p, created in r.extra_files)
     if r.skipped:
         head += f"; {_plural(len(r.skipped), 'fix')} skipped"
     return head
@@ -105,6 +108,7 @@ def to_json(reports: list[FileReport]) -> str:
                 "skipped": [{"code": s.code, "line": s.line, "reason": s.reason} for s in r.skipped],
                 "notes": [{"code": n.code, "line": n.line, "reason": n.reason} for n in r.notes],
                 "diff": r.diff,
+                "extra_files": [{"path": path, "created": created} for path, created in r.extra_files],
             }
         )
     summary = {

@@ -9,9 +9,10 @@ from . import engine
 from .config import ConfigError, ConfigFinder, Settings
 from .discover import Target, escapes_tree
 from .dockerfile import DockerfileError
-from .fileio import InputError, read_dockerfile, write_atomic
+from .fileio import InputError, read_dockerfile, write_atomic, write_file_edit
 from .patch import unified_diff
 from .rules import Skip, select_rules
+from .secrets import Masker
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Options:
     unsafe_fixes: bool | None = None
     syntax: str | None = None
     context: Path | None = None
+    context_peers: tuple[Path, ...] = ()  # every Dockerfile of this run when --context names one shared context
 
 
 @dataclass
@@ -37,6 +39,11 @@ class FileReport:
     notes: list[Skip] = field(default_factory=list)  # where a rule looked and had nothing to do
     diff: str = ""
     written: bool = False
+    # Other files the fixes create or change (display path, created?), e.g. the context's .dockerignore.
+    extra_files: list[tuple[str, bool]] = field(default_factory=list)
+    own_diff: str = ""  # the Dockerfile's part of ``diff``
+    masked: bool = False  # a secret value was masked in the diff: it no longer applies as is
+    extra_diffs: list[tuple[str, str]] = field(default_factory=list)  # (display path, diff) of the others
 
     @property
     def pending(self) -> bool:
@@ -66,7 +73,7 @@ def process(target: Target, options: Options, finder: ConfigFinder) -> FileRepor
         text = read_dockerfile(target.path)
         settings = settings_for(target, options, finder)
         rules = select_rules(settings.select, settings.ignore)
-        result = engine.run(text, rules, settings, target.path, context_dir)
+        result = engine.run(text, rules, settings, target.path, context_dir, peers=_peers(target, options))
     except (InputError, ConfigError) as exc:
         report.error = str(exc)
         return report
@@ -79,15 +86,36 @@ def process(target: Target, options: Options, finder: ConfigFinder) -> FileRepor
     report.fixes = result.fixes
     report.skipped = result.skipped
     report.notes = result.notes
-    report.diff = unified_diff(result.original, result.text, _display(target.path))
+    edits = [e for e in result.files.values() if e.new_text != e.old_text]
+    report.own_diff = unified_diff(result.original, result.text, _display(target.path))
+    # Paths as the Dockerfile's own is reported (as given); the diff headers use the display form.
+    report.extra_diffs = [(str(e.path), unified_diff(e.old_text, e.new_text, _display(e.path))) for e in edits]
+    report.diff = report.own_diff + "".join(d for _, d in report.extra_diffs)
+    report.extra_files = [(str(e.path), e.old_text is None) for e in edits]
+    Masker.for_dockerfile(result.original).mask_report(report)
     if options.write and result.changed:
         try:
-            write_atomic(target.path, result.text)
+            # The other files first: if one cannot be written, the Dockerfile stays as it was.
+            for e in edits:
+                write_file_edit(e.path, e.old_text, e.new_text)
+            if result.text != result.original:
+                write_atomic(target.path, result.text)
         except OSError as exc:
             report.error = f"cannot write: {exc.strerror or exc}"
             return report
         report.written = True
     return report
+
+
+def _peers(target: Target, options: Options) -> tuple[tuple[str, str | None], ...]:
+    out = []
+    for path in options.context_peers:
+        if path != target.path:
+            try:
+                out.append((str(path), read_dockerfile(path)))
+            except InputError:
+                out.append((str(path), None))
+    return tuple(out)
 
 
 def _display(path: Path) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .diffregions import Change, changes
 from .runner import FileReport
+from .secrets import MASK
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -84,12 +85,22 @@ def _file_results(r: FileReport, index: dict[str, int]) -> list[dict]:
     uri = artifact_uri(r.path)
     out = []
     if r.pending:
-        owners = assign_changes([f.line for f in r.fixes], changes(r.diff))
+        file_changes = changes(r.own_diff)
+        if r.masked:
+            # A change whose new text holds a masked secret would write the mask into the file.
+            file_changes = [c for c in file_changes if MASK not in c.inserted]
+        owners = assign_changes([f.line for f in r.fixes], file_changes)
+        # Another file (DF301's .dockerignore) goes whole to the first fix that changed it.
+        file_owner = next((i for i, f in enumerate(r.fixes) if f.files), None)
         for i, f in enumerate(r.fixes):
             result = _result(f.code, index, "warning", f.message, uri, f.line)
             result["properties"] = {"safety": f.safety.value}
-            if owners[i]:
-                result["fixes"] = [_sarif_fix(f.code, f.message, uri, owners[i])]
+            fixes = [_sarif_fix(f.code, f.message, uri, owners[i])] if owners[i] else []
+            if i == file_owner:
+                fixes += [_sarif_fix(f.code, f.message, artifact_uri(path), changes(diff))
+                          for path, diff in r.extra_diffs]
+            if fixes:
+                result["fixes"] = [_merge(fixes)]
             out.append(result)
     for s in r.skipped:
         out.append(_result(s.code, index, "note", f"{s.code} skipped: {s.reason}", uri, s.line))
@@ -114,6 +125,13 @@ def _sarif_fix(code: str, message: str, uri: str, owned: list[Change]) -> dict:
         "description": {"text": f"{code}: {message}"},
         "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}],
     }
+
+
+def _merge(fixes: list[dict]) -> dict:
+    """One SARIF fix changing several artifacts (the Dockerfile and a .dockerignore)."""
+    merged = dict(fixes[0])
+    merged["artifactChanges"] = [change for fix in fixes for change in fix["artifactChanges"]]
+    return merged
 
 
 def assign_changes(fix_lines: list[int], file_changes: list[Change]) -> list[list[Change]]:

@@ -110,7 +110,7 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
     plan = _plan(cwd, options)
     with _worktree(plan.git, plan.head) as tree:
         outcome = _fix_in(tree, plan.paths, options.fix_args, plan.branch)
-        changed = sorted({f.path for f in outcome.fixes})
+        changed = sorted({f.path for f in outcome.fixes} | set(outcome.extra_paths))
         if not changed:
             echo(f"dfix pr: nothing to fix at {options.remote}/{plan.base} ({plan.head[:12]}); no pull request")
             return outcome
@@ -162,6 +162,7 @@ class _worktree:
 @dataclass
 class _FixRun(PrOutcome):
     diffs: list[tuple[str, str]] = field(default_factory=list)
+    extra_paths: list[str] = field(default_factory=list)  # other files the fixes wrote (.dockerignore)
 
 
 def _fix_in(tree: Path, rel_paths: list[str], fix_args: tuple[str, ...], branch: str) -> _FixRun:
@@ -180,6 +181,7 @@ def _fix_in(tree: Path, rel_paths: list[str], fix_args: tuple[str, ...], branch:
         if f["diff"]:
             run.fixes += [FixItem(path, x["line"], x["code"], x["message"], x["safety"]) for x in f["fixes"]]
             run.diffs.append((path, f["diff"]))
+            run.extra_paths += [Path(x["path"]).as_posix() for x in f.get("extra_files", [])]
         run.skipped += [SkipItem(path, s["line"], s["code"], s["reason"]) for s in f["skipped"]]
     return run
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from .base import Finding, Fix, Rule, RuleContext, Safety, Skip
+from .base import FileEdit, Finding, Fix, Rule, RuleContext, Safety, Skip
 from .df001_syntax_pragma import SyntaxPragma
 from .df101_manifest_first import ManifestFirst
 from .df102_cache_mounts import CacheMounts
 from .df103_lockfile_installs import LockfileInstalls
 from .df104_apt_layers import AptLayers
+from .df301_dockerignore import DockerIgnoreEntries
+from .df401_secrets import Secrets
 
-ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, ManifestFirst, CacheMounts, LockfileInstalls, AptLayers)
+ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, ManifestFirst, CacheMounts, LockfileInstalls, AptLayers,
+                                     DockerIgnoreEntries, Secrets)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
@@ -36,6 +39,7 @@ def unknown_codes(codes: tuple[str, ...]) -> list[str]:
 
 __all__ = [
     "ALL_RULES",
+    "FileEdit",
     "Finding",
     "Fix",
     "Rule",

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..analysis import Analysis
 from ..dockerfile import Dockerfile, TextEdit
-from ..fixes import Finding, Fix, Safety, Skip
+from ..fixes import FileEdit, Finding, Fix, Safety, Skip
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..context import BuildContext
 
-__all__ = ["Finding", "Fix", "Rule", "RuleContext", "Safety", "Skip"]
+__all__ = ["FileEdit", "Finding", "Fix", "Rule", "RuleContext", "Safety", "Skip"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class RuleContext:
     path: Path | None = None
     context_dir: Path | None = None
     enabled: frozenset[str] = frozenset()  # codes of the rules running, so rules can leave work to each other
+    # Other Dockerfiles this run builds from the same context (--context): (path, text or None if unreadable).
+    peers: tuple[tuple[str, str | None], ...] = ()
 
 
 class Rule:
@@ -70,8 +72,8 @@ class Rule:
         return {k: v.strip("\n") for k, v in out.items()}
 
     def fix(self, message: str, line: int, edits: Iterable[TextEdit], safety: Safety | None = None,
-            may_differ: Iterable[str] = ()) -> Fix:
-        return Fix(self.code, message, line, safety or self.safety, tuple(edits), tuple(may_differ))
+            may_differ: Iterable[str] = (), files: Iterable[FileEdit] = ()) -> Fix:
+        return Fix(self.code, message, line, safety or self.safety, tuple(edits), tuple(may_differ), tuple(files))
 
     def skip(self, line: int, reason: str, provisional: bool = False) -> Skip:
         return Skip(self.code, line, reason, provisional)
