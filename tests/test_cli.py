@@ -174,10 +174,14 @@ def test_unreadable_is_reported_via_reader(tmp_path: Path, monkeypatch):
     df = tmp_path / "Dockerfile"
     df.write_text(NAIVE)
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(path, *args, **kwargs):
+        if Path(path) == df:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(fileio.os, "open", denied)
     r = invoke(str(tmp_path))
     assert r.exit_code == 2 and "permission denied" in r.stderr
 

@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands so that ``dfix --version`` starts
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,16 +16,73 @@ from . import __version__
 EXIT_OK, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
 
 
-def _codes(value: str | None) -> tuple[str, ...] | None:
+def _codes(value: str | None, *, empty_ok: bool = False) -> tuple[str, ...] | None:
+    """Comma-separated codes.  Empty items are kept so that they are errors: `--select ""`
+    would otherwise run no rule at all.  `--ignore ""` (``empty_ok``) clears the config's list."""
     if value is None:
         return None
-    return tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    if empty_ok and not value.strip():
+        return ()
+    return tuple(c.strip().upper() for c in value.split(","))
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """Whether the command line asks for JSON, read before (or despite) option parsing."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--format=json" or (arg == "--format" and argv[i + 1 : i + 2] == ["json"]):
+            return True
+    return False
+
+
+def _error_document(argv: list[str], message: str) -> str:
+    """The JSON a run prints when it stops before any file: the usual shape, no entries."""
+    import json
+
+    if argv[:1] == ["detect"]:
+        return json.dumps({"dockerfiles": [], "error": message}, indent=2)
+    from .report import empty_json
+
+    return empty_json(message)
 
 
 class _DefaultGroup(click.Group):
-    """`dfix PATH...` runs the fixer; `dfix rules` / `dfix detect` are subcommands."""
+    """`dfix PATH...` runs the fixer; `dfix rules` / `dfix detect` are subcommands.
+
+    Also the top-level guard: a usage error exits 2 (as JSON with ``--format json``),
+    and an exception dfix did not expect (a bug) is one line asking for a report,
+    exit 2, never a traceback and never exit 1 (which means "fixes pending").
+    """
 
     default_command = "fix"
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = _wants_json(argv)
+        try:
+            rv = super().main(argv, prog_name or "dfix", complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            if as_json:
+                click.echo(_error_document(argv, exc.format_message()))
+            else:
+                exc.show()
+            sys.exit(EXIT_ERROR)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_ERROR)
+        except Exception as exc:  # noqa: BLE001 - a bug; SystemExit passes through
+            if os.environ.get("DFIX_TRACEBACK"):
+                raise
+            from .runner import internal_error
+
+            message = internal_error(exc).replace(", file left unchanged", "")
+            if as_json:
+                click.echo(_error_document(argv, message))
+            else:
+                click.secho(f"error: {message} (DFIX_TRACEBACK=1 shows the traceback)", fg="red", err=True)
+            sys.exit(EXIT_ERROR)
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
@@ -45,8 +103,15 @@ def main() -> None:
     """
 
 
+def _default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 @main.command("fix", hidden=True)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--write", "-w", is_flag=True, help="Apply the fixes (atomically, keeping file modes).")
 @click.option("--check", is_flag=True, help="Exit 1 when any fix is pending; print what would change.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff (the default unless --check or --write).")
@@ -60,30 +125,33 @@ def main() -> None:
               show_default=True, help="sarif: SARIF 2.1.0; github: GitHub Actions annotations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list every fix and unchanged file.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Files processed in parallel (default: the CPUs available).")
 def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bool, select: str | None,
                 ignore: str | None, unsafe_fixes: bool | None, syntax: str | None, context_dir: Path | None,
-                fmt: str, quiet: bool, verbose: bool) -> None:
-    from .config import ConfigFinder
+                fmt: str, quiet: bool, verbose: bool, jobs: int | None) -> None:
+    from .config import ConfigError, check_codes, check_syntax
     from .discover import discover
     from .report import emit_text, render_review, to_json
-    from .rules import unknown_codes
-    from .runner import Options, process
+    from .runner import Options, process_all
 
     if write and check:
         raise click.UsageError("--write and --check cannot be combined")
-    selected, ignored = _codes(select), _codes(ignore)
-    bad = unknown_codes((selected or ()) + (ignored or ()))
-    if bad:
-        raise click.UsageError(f"unknown rule code(s): {', '.join(bad)} (see `dfix rules`)")
+    selected, ignored = _codes(select), _codes(ignore, empty_ok=True)
+    try:
+        check_codes(selected or (), "--select")
+        check_codes(ignored or (), "--ignore")
+        if syntax is not None:
+            check_syntax(syntax, "--syntax")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     if context_dir is not None and not context_dir.is_dir():
-        click.secho(f"error: context {context_dir}: no such directory", fg="red", err=True)
-        sys.exit(EXIT_ERROR)
+        raise click.UsageError(f"--context {context_dir}: no such directory")
     targets = discover(list(paths) or [Path(".")])
     options = Options(write=write, select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes,
                       syntax=syntax, context=context_dir,
                       context_peers=tuple(t.path for t in targets if not t.error) if context_dir else ())
-    finder = ConfigFinder()
-    reports = [process(t, options, finder) for t in targets]
+    reports = process_all(targets, options, jobs or _default_jobs())
     if fmt == "json":
         click.echo(to_json(reports))
     elif fmt in ("sarif", "github"):
@@ -131,7 +199,7 @@ def rules_command(code: str | None, fmt: str) -> None:
 
 
 @main.command("detect")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Build context directory (default: each Dockerfile's folder).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -139,19 +207,14 @@ def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) 
     """Report the stacks (ecosystem, package manager, manifests, install inputs) per stage."""
     import json
 
-    from .detect import detect_dockerfile, format_detect_text
-    from .discover import discover, escapes_tree
+    from .detect import detect_target, format_detect_text
+    from .discover import discover
 
-    results = []
-    for target in discover(list(paths) or [Path(".")]):
-        if target.error or escapes_tree(target):
-            reason = target.error or "symlink points outside the tree; not following it"
-            results.append({"path": str(target.path), "context": None, "error": reason, "stages": []})
-            continue
-        ctx_dir = context_dir if context_dir is not None else target.path.parent
-        results.append(detect_dockerfile(target.path, ctx_dir))
+    if context_dir is not None and not context_dir.is_dir():
+        raise click.UsageError(f"--context {context_dir}: no such directory")
+    results = [detect_target(target, context_dir) for target in discover(list(paths) or [Path(".")])]
     if fmt == "json":
-        click.echo(json.dumps({"dockerfiles": results}, indent=2))
+        click.echo(json.dumps({"dockerfiles": results, "error": None}, indent=2))
     else:
         click.echo(format_detect_text(results), nl=False)
     for r in results:

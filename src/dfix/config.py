@@ -7,6 +7,7 @@ never silently turns a rule back on.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,39 @@ CONFIG_FILES = (".dfix.toml", "pyproject.toml")
 
 class ConfigError(ValueError):
     pass
+
+
+# distribution/reference's grammar: [domain[:port]/]path[:tag][@digest].  A syntax value
+# is written into the Dockerfile, and may come from a config file in a pull request, so
+# nothing but a reference (no whitespace, no newline: no extra instructions) gets through.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+_REFERENCE = re.compile(rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::{_TAG})?(?:@{_DIGEST})?", re.ASCII)
+_VERSION = re.compile(_TAG, re.ASCII)
+
+
+def check_syntax(value: str, where: str) -> str:
+    """The value itself when it is `none`, a version (`1.7`) or a frontend reference; ConfigError otherwise."""
+    if value.lower() == "none" or _VERSION.fullmatch(value) or _REFERENCE.fullmatch(value):
+        return value
+    shown = value if len(value) <= 60 else value[:60] + "..."
+    raise ConfigError(f"{where}: {shown!r} is not a frontend reference ([registry/]name[:tag][@digest]), "
+                      "a version such as 1.7, or none")
+
+
+def check_codes(codes: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """The codes when each is ALL or a prefix of a rule's code; ConfigError naming the first that is not."""
+    from .rules import unknown_codes
+
+    for code in codes:
+        if not code:
+            raise ConfigError(f"{where}: empty rule code (see `dfix rules`)")
+    bad = unknown_codes(codes)
+    if bad:
+        raise ConfigError(f"{where}: unknown rule code(s): {', '.join(bad)} (see `dfix rules`)")
+    return codes
 
 
 @dataclass(frozen=True)
@@ -63,7 +97,7 @@ def _codes(value: Any, key: str, path: Path) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: `{key}` must be a list of rule codes")
-    return tuple(v.strip().upper() for v in value)
+    return check_codes(tuple(v.strip().upper() for v in value), f"{path}: `{key}`")
 
 
 def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
@@ -81,23 +115,41 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
         else:
             if not isinstance(raw, str):
                 raise ConfigError(f"{path}: `{key}` must be a string")
-            values[attr] = raw
+            values[attr] = check_syntax(raw, f"{path}: `{key}`") if attr == "syntax" else raw
     if values.get("builder", "buildkit") not in BUILDERS:
         raise ConfigError(f"{path}: `builder` must be one of {', '.join(BUILDERS)}")
     return Settings(source=path, **values)
 
 
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
 def _table_in(path: Path) -> dict[str, Any] | None:
+    """The dfix table of a config file; None for a pyproject.toml without one."""
+    from .fileio import InputError, read_bounded
+    from .limits import InputLimitError, check_toml
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")
+        check_toml(text, str(path))
+        data = tomllib.loads(text)
+    except (InputError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except InputLimitError as exc:
+        raise ConfigError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("dfix")
-        return table if isinstance(table, dict) else None
-    return data
+    if path.name != "pyproject.toml":
+        return data
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table")
+    table = tool.get("dfix")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.dfix` must be a table")
+    return table
 
 
 class ConfigFinder:
@@ -130,7 +182,7 @@ class ConfigFinder:
     def _settings_in(directory: Path) -> Settings | None:
         for name in CONFIG_FILES:
             candidate = directory / name
-            if candidate.is_file():
+            if candidate.exists() or candidate.is_symlink():
                 table = _table_in(candidate)
                 if table is not None:
                     return settings_from_table(table, candidate)

@@ -23,6 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fileio import MAX_MANIFEST_BYTES, InputError, read_bounded
+from .limits import InputLimitError, check_structured
+
 GLOB_META = frozenset("*?[\\")
 
 
@@ -417,15 +420,41 @@ def _relative_in(root: Path, dockerfile_path: Path | str | None) -> str | None:
 
 
 def _read_disk(root: Path, relpath: str, exact: bool = False) -> str | None:
-    """``exact`` keeps CRLF line endings (a file dfix may rewrite), where read_text would drop them."""
+    """The file's text; None when it is missing, unreadable or not UTF-8.
+
+    ``exact`` keeps CRLF line endings (a file dfix may rewrite); otherwise line endings
+    are read as Python's text mode reads them.  InputLimitError when the repository makes
+    it hostile: a FIFO, device or symlink loop where a file should be, a file over the
+    size bound, nesting past the bound.
+    """
     path = root / relpath
     try:
         resolved = path.resolve()
-        # A symlink may point out of the tree; BuildKit would not follow it there.
-        if not resolved.is_relative_to(root.resolve()):
+    except (RuntimeError, OSError):  # RuntimeError: a symlink loop (Python < 3.13)
+        raise InputLimitError(f"{relpath}: symlink loop") from None
+    # A symlink may point out of the tree; BuildKit would not follow it there.
+    if not resolved.is_relative_to(root.resolve()):
+        return None
+    text = _read_bounded_text(path, relpath)
+    if text is not None:
+        check_structured(text, relpath)
+        if not exact:  # what read_text's universal newlines give
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _read_bounded_text(path: Path, shown: str) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        data = read_bounded(path, MAX_MANIFEST_BYTES)
+    except InputError as exc:
+        if str(exc) in ("permission denied", "no such file or directory"):
             return None
-        return path.read_bytes().decode("utf-8") if exact else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        raise InputLimitError(f"{shown}: {exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
 
 
@@ -443,17 +472,21 @@ def _load_ignore(root: Path, dockerfile_path: Path | str | None
         except ValueError:
             text = _read_outside(specific)
             if text is not None:
-                return DockerIgnore.from_text(text), str(specific), text
+                return _compile_ignore(text, str(specific)), str(specific), text
     candidates.append(".dockerignore")
     for rel in candidates:
         text = _read_disk(root, rel, exact=True)
         if text is not None:
-            return DockerIgnore.from_text(text), rel, text
+            return _compile_ignore(text, rel), rel, text
     return None, None, None
 
 
-def _read_outside(path: Path) -> str | None:
+def _compile_ignore(text: str, shown: str) -> DockerIgnore:
     try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+        return DockerIgnore.from_text(text)
+    except IgnorePatternError as exc:
+        raise IgnorePatternError(f"{shown}: {exc} (BuildKit rejects this pattern)") from None
+
+
+def _read_outside(path: Path) -> str | None:
+    return _read_bounded_text(path, str(path))

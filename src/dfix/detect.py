@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .context import BuildContext
+from .context import BuildContext, IgnorePatternError
+from .discover import Target, escapes_tree
 from .dockerfile import DockerfileError, parse, validate
 from .secrets import Masker
+from .fileio import InputError, read_dockerfile
+from .limits import InputLimitError
+from .shell import clear_caches
 from .stacks.attribute import attribute
 
 
@@ -35,20 +39,42 @@ def _relative(path: Path, root: Path) -> str | None:
         return None
 
 
+def detect_target(target: Target, context_dir: Path | None) -> dict[str, Any]:
+    """One entry of `dfix detect`: the same keys whether it succeeded or not (``error`` null or a line)."""
+    if target.error or escapes_tree(target):
+        reason = target.error or "symlink points outside the tree; not following it"
+        return {"path": str(target.path), "context": None, "error": reason, "ignore_file": None, "stages": []}
+    ctx_dir = context_dir if context_dir is not None else target.path.parent
+    try:
+        return detect_dockerfile(target.path, ctx_dir)
+    except Exception as exc:  # noqa: BLE001 - a bug: this entry fails, not the run
+        from .runner import internal_error
+
+        return {"path": str(target.path), "context": str(ctx_dir), "error": internal_error(exc),
+                "ignore_file": None, "stages": []}
+
+
 def detect_dockerfile(dockerfile_path: Path, context_dir: Path, files: list[str] | None = None,
                       dockerfile_in_context: str | None = None) -> dict[str, Any]:
     dockerfile_path, context_dir = Path(dockerfile_path), Path(context_dir)
-    result: dict[str, Any] = {"path": str(dockerfile_path), "context": str(context_dir), "stages": []}
+    result: dict[str, Any] = {"path": str(dockerfile_path), "context": str(context_dir), "error": None,
+                              "ignore_file": None, "stages": []}
     try:
-        text = dockerfile_path.read_text(encoding="utf-8")
+        text = read_dockerfile(dockerfile_path)
         df = parse(text)
         validate(df)  # an unbuildable file has no stacks to report
-    except (OSError, UnicodeDecodeError, DockerfileError) as exc:
+        ctx, dockerfile_dir = load_context(dockerfile_path, context_dir, files, dockerfile_in_context)
+        stages = [report.to_dict() for report in attribute(df, ctx, None, dockerfile_dir)]
+    except (InputError, InputLimitError, IgnorePatternError) as exc:
         result["error"] = str(exc)
         return result
-    ctx, dockerfile_dir = load_context(dockerfile_path, context_dir, files, dockerfile_in_context)
+    except DockerfileError as exc:
+        result["error"] = f"BuildKit would reject this file: {exc}"
+        return result
+    finally:
+        clear_caches()
     result["ignore_file"] = ctx.ignored_by
-    result["stages"] = [report.to_dict() for report in attribute(df, ctx, None, dockerfile_dir)]
+    result["stages"] = stages
     return Masker.for_dockerfile(text).mask_data(result)  # install commands quote RUN text: tokens too
 
 
@@ -56,7 +82,7 @@ def format_detect_text(results: list[dict[str, Any]]) -> str:
     lines: list[str] = []
     for result in results:
         lines.append(f"{result['path']} (context {result['context']})")
-        if "error" in result:
+        if result.get("error"):
             lines.append(f"  error: {result['error']}")
             continue
         for index, stage in enumerate(result["stages"]):

@@ -34,7 +34,33 @@ def _is_virtualenv(directory: Path) -> bool:
 
 
 def discover(paths: list[Path]) -> list[Target]:
-    """Dockerfiles to process, in a stable order; missing paths come back as errors."""
+    """Dockerfiles to process, in a stable order; missing paths come back as errors.
+
+    A file reached twice (listed twice, or a symlink beside its target) is processed
+    once, at its first place: twice would print its diff twice and write it twice.
+    """
+    return _unique(_discover(paths))
+
+
+def _unique(targets: list[Target]) -> list[Target]:
+    seen: set[tuple[int, int]] = set()
+    out: list[Target] = []
+    for target in targets:
+        if target.error is None:
+            try:
+                st = target.path.stat()
+            except (OSError, RuntimeError):
+                st = None  # the runner reports why it cannot be read
+            if st is not None:
+                key = (st.st_dev, st.st_ino)
+                if key in seen:
+                    continue
+                seen.add(key)
+        out.append(target)
+    return out
+
+
+def _discover(paths: list[Path]) -> list[Target]:
     targets: list[Target] = []
     for given in paths:
         if not given.exists() and not given.is_symlink():
@@ -71,4 +97,7 @@ def escapes_tree(target: Target) -> bool:
     """True when the file is a symlink whose target lies outside the tree it was found in."""
     if not target.path.is_symlink():
         return False
-    return not _is_under(target.path.resolve(), target.root.resolve())
+    try:
+        return not _is_under(target.path.resolve(), target.root.resolve())
+    except (RuntimeError, OSError):  # a symlink loop: reading it reports the loop
+        return False

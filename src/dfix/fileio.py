@@ -1,30 +1,79 @@
-"""Reading Dockerfiles strictly and writing them atomically."""
+"""Reading input files with bounds and writing Dockerfiles atomically.
+
+Every file dfix reads comes from a repository it does not trust: it is opened
+without blocking (a FIFO would otherwise hang the run), read only if it is a
+regular file, and read by counting bytes, never by trusting ``st_size`` (0 for
+``/dev/zero`` and for FIFOs).
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
 from pathlib import Path
 
 MAX_BYTES = 10 * 1024 * 1024  # no real Dockerfile is this large; a larger file is not one
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a monorepo's lockfile can be tens of MiB; beyond that, refuse
+_CHUNK = 1024 * 1024
 
 
 class InputError(ValueError):
     """The file cannot be processed; the message says why in a few words."""
 
 
-def read_dockerfile(path: Path) -> str:
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _open_error(exc: OSError) -> InputError:
+    if exc.errno == errno.ELOOP:
+        return InputError("symlink loop")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return InputError("permission denied")
+    if exc.errno == errno.ENOENT:
+        return InputError("no such file or directory")
+    return InputError(exc.strerror or str(exc))
+
+
+def read_bounded(path: Path | str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; InputError otherwise."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; not a Dockerfile")
-        data = path.read_bytes()
-    except PermissionError:
-        raise InputError("permission denied") from None
-    except IsADirectoryError:
-        raise InputError("is a directory") from None
+        # O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise InputError(exc.strerror or str(exc)) from None
+        raise _open_error(exc) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"is {_kind(st.st_mode)}, not a regular file")
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise InputError(f"file is larger than {_size(limit)}")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise _open_error(exc) from None
+    finally:
+        os.close(fd)
+
+
+def _size(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+
+
+def decode_dockerfile(data: bytes) -> str:
     if b"\0" in data:
         raise InputError("binary file (contains NUL bytes)")
     try:
@@ -47,12 +96,12 @@ def write_file_edit(path: Path, old_text: str | None, new_text: str) -> None:
         _create_atomic(path, new_text)
         return
     try:
-        current = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+        current = read_bounded(path, MAX_MANIFEST_BYTES).decode("utf-8")
+    except (InputError, UnicodeDecodeError):
         current = None
     if current != old_text:
         raise StaleFileError(f"{path} changed since dfix read it; run dfix again")
-    write_atomic(path, new_text)
+    write_atomic(path, new_text, expected=old_text)
 
 
 def _create_atomic(path: Path, text: str) -> None:
@@ -77,26 +126,48 @@ def _create_atomic(path: Path, text: str) -> None:
             pass
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace the file's content in one rename, keeping its mode (and owner when allowed).
+def read_dockerfile(path: Path) -> str:
+    try:
+        data = read_bounded(path, MAX_BYTES)
+    except InputError as exc:
+        if "larger than" in str(exc):
+            raise InputError(f"{exc}; not a Dockerfile") from None
+        raise
+    return decode_dockerfile(data)
+
+
+def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
+    """Replace the file's content in one rename, keeping its mode, owner and group.
 
     The new bytes go to a temporary file in the same directory, are flushed to disk,
     and only then renamed over the original, so a crash leaves the old file or the
     new one, never half of either.  A symlink is followed: its target is replaced.
+
+    Refused with InputError, leaving the file as it was: a read-only file (as black
+    does), a file with other hard links (a rename would silently split them), an
+    owner or group dfix cannot give the new file, and, when ``expected`` is given,
+    a file whose content is no longer ``expected`` (another run changed it since it
+    was read: compare-and-swap, so that run's fix is not lost).
     """
     real = path.resolve()
     st = real.stat()
+    _check_writable(real, st)
     fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".dfix-tmp", dir=real.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
+        # chown clears setuid/setgid, so the owner first and the mode after it.
+        if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(tmp, st.st_uid, st.st_gid)
+            except PermissionError:
+                raise InputError(f"cannot write: owned by uid {st.st_uid} gid {st.st_gid}, which dfix cannot "
+                                 "give the new file") from None
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except (PermissionError, AttributeError):
-            pass  # not ours to change; the mode is what matters for a Dockerfile
+        if expected is not None:
+            _compare(real, expected)
         os.replace(tmp, real)
     except BaseException:
         try:
@@ -104,3 +175,20 @@ def write_atomic(path: Path, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _check_writable(real: Path, st: os.stat_result) -> None:
+    if st.st_nlink > 1:
+        raise InputError(f"cannot write: the file has {st.st_nlink} hard links, and replacing it would break them")
+    # A mode with no write bit is read-only on purpose, even for root, who may write anyway.
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(real, os.W_OK):
+        raise InputError("cannot write: the file is read-only")
+
+
+def _compare(real: Path, expected: str) -> None:
+    try:
+        now = read_bounded(real, MAX_BYTES)
+    except InputError as exc:
+        raise InputError(f"cannot write: the file changed since dfix read it ({exc})") from None
+    if now != expected.encode("utf-8"):
+        raise InputError("cannot write: the file changed since dfix read it; run dfix again")

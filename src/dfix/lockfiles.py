@@ -12,11 +12,22 @@ import json
 
 import yaml
 
-# libyaml's parser when PyYAML was built with it: a monorepo's pnpm-lock.yaml takes
-# seconds with the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from .limits import load_yaml
 
 DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
+# The part of pnpm-lock.yaml the check reads (importers, specifiers); past this, not checked.
+MAX_PNPM_HEAD_BYTES = 8 * 1024 * 1024
+
+
+def _bad_fields(data: dict, fields: tuple[str, ...], name: str) -> str | None:
+    """Why a manifest's dependency fields are not name -> string maps, or None when they are."""
+    for fld in fields:
+        value = data.get(fld)
+        if value is None:
+            continue
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            return f"{name}'s {fld} is not a map of names to version strings"
+    return None
 
 
 def _declared(package_json: dict) -> dict[str, str]:
@@ -39,11 +50,19 @@ def npm_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
         return "package.json or package-lock.json is not a JSON object"
     if pkg.get("workspaces"):
         return "npm workspaces: member lock entries are not verified"
-    if int(lock.get("lockfileVersion") or 1) < 2:
+    version = lock.get("lockfileVersion", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        return "package-lock.json's lockfileVersion is not a number"
+    if version < 2:
         return "lockfileVersion 1 cannot be checked against package.json"
-    root = (lock.get("packages") or {}).get("")
+    packages = lock.get("packages")
+    root = packages.get("") if isinstance(packages, dict) else None
     if not isinstance(root, dict):
         return "package-lock.json has no root package entry"
+    bad = _bad_fields(pkg, DEP_FIELDS + ("peerDependencies",), "package.json") or \
+        _bad_fields(root, DEP_FIELDS + ("peerDependencies",), "package-lock.json's root package")
+    if bad:
+        return bad
     for fld in DEP_FIELDS + ("peerDependencies",):
         want = pkg.get(fld) or {}
         have = root.get(fld) or {}
@@ -109,13 +128,19 @@ def pnpm_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
     Overrides, patches and package extensions are compared by pnpm too; dfix does not
     evaluate them and gives up when package.json configures any.
     """
+    head = _before_packages(lock_text)
+    if len(head) > MAX_PNPM_HEAD_BYTES:
+        return f"pnpm-lock.yaml's importers are larger than {MAX_PNPM_HEAD_BYTES // (1024 * 1024)} MiB; not checked"
     try:
         pkg = json.loads(package_json_text)
-        lock = yaml.load(_before_packages(lock_text), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        lock = load_yaml(head, "pnpm-lock.yaml")
     except (ValueError, yaml.YAMLError):
         return "package.json or pnpm-lock.yaml cannot be parsed"
     if not isinstance(pkg, dict) or not isinstance(lock, dict):
         return "package.json or pnpm-lock.yaml is not a mapping"
+    bad = _bad_fields(pkg, DEP_FIELDS, "package.json")
+    if bad:
+        return bad
     if pkg.get("workspaces") or pkg.get("pnpm") or pkg.get("resolutions"):
         return "package.json configures workspaces, overrides or patches, which dfix does not verify"
     if any(key in lock or f"\n{key}:" in lock_text for key in ("overrides", "patchedDependencies",
@@ -128,6 +153,8 @@ def pnpm_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
         root = importers["."] if isinstance(importers["."], dict) else {}
     else:
         root = lock
+    if not isinstance(root, dict):
+        return "pnpm-lock.yaml's root importer is not a mapping"
     legacy = root.get("specifiers") if isinstance(root.get("specifiers"), dict) else None
     locked: dict[str, dict[str, str]] = {}
     for fld in DEP_FIELDS:

@@ -111,15 +111,25 @@ def to_json(reports: list[FileReport]) -> str:
                 "extra_files": [{"path": path, "created": created} for path, created in r.extra_files],
             }
         )
+    return _document(files, reports, None)
+
+
+def empty_json(error: str) -> str:
+    """The document for a run stopped before any file (a usage error): no entries, ``error`` set."""
+    return _document([], [], error)
+
+
+def _document(files: list[dict], reports: list[FileReport], error: str | None) -> str:
     summary = {
         "files": len(reports),
         "changed": sum(1 for r in reports if r.diff),
         "written": sum(1 for r in reports if r.written),
-        "errors": sum(1 for r in reports if r.error),
+        "errors": sum(1 for r in reports if r.error) + (error is not None),
         "fixes": sum(len(r.fixes) for r in reports),
         "skipped": sum(len(r.skipped) for r in reports),
     }
-    return json.dumps({"version": JSON_SCHEMA_VERSION, "files": files, "summary": summary}, indent=2)
+    return json.dumps({"version": JSON_SCHEMA_VERSION, "files": files, "summary": summary, "error": error},
+                      indent=2)
 
 
 def render_review(fmt: str, reports: list[FileReport]) -> str:

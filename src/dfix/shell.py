@@ -21,7 +21,17 @@ from typing import Any
 import bashlex
 import bashlex.errors
 
+from .limits import InputLimitError
+
 Span = tuple[int, int]
+# Command substitutions, quotes and ``${`` inside one another: real RUNs stay under ten;
+# the scanner and bashlex recurse per level, so a hostile RUN must stop here, not at
+# Python's recursion limit.
+MAX_SHELL_NESTING = 64
+
+
+class ShellNestingError(InputLimitError):
+    """A RUN nests deeper than MAX_SHELL_NESTING."""
 
 # Words that run the next word as the command (``sudo npm ci``): skipped to find the program.
 _WRAPPERS = frozenset({"sudo", "exec", "command", "env", "nohup", "nice", "su-exec", "gosu", "xargs"})
@@ -121,7 +131,14 @@ def find_commands(script: ShellScript, program: str) -> list[Command]:
     return [c for c in script.commands if c.program == program]
 
 
-@lru_cache(maxsize=8192)
+def clear_caches() -> None:
+    """Forget parsed RUNs: the runner calls this between files."""
+    parse_shell.cache_clear()
+
+
+# Unbounded within a file: the engine parses every RUN on each pass, and an LRU smaller
+# than the file's RUN count would miss on every one of them (a cyclic scan).
+@lru_cache(maxsize=None)
 def parse_shell(text: str) -> ShellScript:
     """Parse a RUN's logical command text (continuations already joined). Results are shared: immutable."""
     if not text.strip():
@@ -341,6 +358,7 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._depth = 0
         self._ops: list[tuple[int, int, str]] = []
         self._subs: list[Span] = []
         self._tests: list[Span] = []
@@ -434,7 +452,21 @@ class _Scanner:
         close = self.text.find("'", i + 1)
         return len(self.text) if close < 0 else close + 1
 
+    def _enter(self) -> None:
+        self._depth += 1
+        if self._depth > MAX_SHELL_NESTING:
+            head = " ".join(self.text[:40].split())
+            raise ShellNestingError(f"a RUN nests quotes, `$(` or `${{` deeper than {MAX_SHELL_NESTING} levels "
+                                    f"({head!r}...)")
+
     def _skip_double(self, i: int, *, top: bool) -> int:
+        self._enter()
+        try:
+            return self._skip_double_body(i, top=top)
+        finally:
+            self._depth -= 1
+
+    def _skip_double_body(self, i: int, *, top: bool) -> int:
         text, n = self.text, len(self.text)
         i += 1
         while i < n:
@@ -492,6 +524,13 @@ class _Scanner:
         return None
 
     def _skip_nested(self, i: int, opener: str, closer: str) -> int:
+        self._enter()
+        try:
+            return self._skip_nested_body(i, opener, closer)
+        finally:
+            self._depth -= 1
+
+    def _skip_nested_body(self, i: int, opener: str, closer: str) -> int:
         text, n = self.text, len(self.text)
         depth = 1
         while i < n:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from .limits import load_yaml
 from .managers import cache_dirs_for
 from .managers.node import YARN_BERRY
 
@@ -54,6 +55,10 @@ def berry_cache(context, rc: tuple[list[str], dict, str | None], env: dict[str, 
 
     def setting(name: str, var: str):
         return env[var] if var in env else settings.get(name)
+
+    for name in ("nodeLinker", "nmMode", "cacheFolder", "yarnPath"):
+        if not isinstance(settings.get(name), (str, type(None))):
+            return BerryCache(None, f".yarnrc.yml's {name} is not a string")
 
     major = _major(context, settings, rcs[0] if rcs else None)
     if not settings.get("yarnPath") and not corepack_enabled:
@@ -87,7 +92,7 @@ def read_rc(context) -> tuple[list[str], dict, str | None]:
     if len(rcs) != 1:
         return rcs, {}, None
     try:
-        loaded = yaml.load(context.read_text(rcs[0]) or "", Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        loaded = load_yaml(context.read_text(rcs[0]) or "", rcs[0])
     except yaml.YAMLError as err:
         return rcs, {}, f"{rcs[0]} is not valid YAML ({err.__class__.__name__})"
     return rcs, loaded if isinstance(loaded, dict) else {}, None

@@ -109,8 +109,21 @@ def _is_comment(content: str) -> bool:
     return content[lstrip_count(content) :].startswith("#")
 
 
+# BuildKit reads lines with a bufio.Scanner of 64 KiB: a line (with its CR, without
+# its LF) longer than this fails the build.
+MAX_LINE_BYTES = 65535
+
+
+def _check_line_lengths(text: str) -> None:
+    for number, raw in enumerate(text.split("\n"), 1):
+        # a character is at most 4 bytes: only long lines need encoding
+        if len(raw) * 4 > MAX_LINE_BYTES and len(raw.encode("utf-8")) > MAX_LINE_BYTES:
+            raise DockerfileError(f"dockerfile line greater than max allowed size of {MAX_LINE_BYTES}", number)
+
+
 def parse(text: str) -> Dockerfile:
     """Parse Dockerfile source text. Raises DockerfileError where BuildKit's parser would."""
+    _check_line_lengths(text)
     bom = text.startswith("\ufeff")
     lines = split_lines(text, bom)
     state = _DirectiveState()

@@ -9,10 +9,19 @@ called as ``read("pkg", "__init__.py")``).
 
 from __future__ import annotations
 
+import io
+import tokenize
 from dataclasses import dataclass, field
 
 import libcst as cst
 import libcst.matchers as m
+
+# libcst's native parser overflows its stack (a segfault, not an exception) on deep
+# bracket nesting, and its parse and the matchers grow faster than linearly with size.
+# CPython refuses more than 200 nested brackets, so such a setup.py cannot run anyway;
+# a setup.py this large is not one dfix can read in the time of a lint.
+MAX_BRACKET_DEPTH = 200
+MAX_SETUP_PY_BYTES = 256 * 1024
 
 _OPEN_FUNCTIONS = frozenset({"open", "io.open", "codecs.open", "builtins.open"})
 _PATH_READERS = frozenset({"read_text", "read_bytes", "open"})
@@ -105,8 +114,31 @@ def _join(parts: list[str]) -> str:
     return out
 
 
+def refusal(source: str) -> str | None:
+    """Why setup.py is not handed to libcst (too large, too deeply nested, not Python), or None."""
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_SETUP_PY_BYTES:
+        return f"setup.py is larger than {MAX_SETUP_PY_BYTES // 1024} KiB; not analysed"
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type != tokenize.OP:
+                continue
+            if token.string in "([{":
+                depth += 1
+                if depth > MAX_BRACKET_DEPTH:
+                    return f"too many nested parentheses (more than {MAX_BRACKET_DEPTH}, as CPython refuses)"
+            elif token.string in ")]}":
+                depth -= 1
+    except (tokenize.TokenError, SyntaxError) as exc:  # SyntaxError covers IndentationError
+        return f"not valid Python ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+    return None
+
+
 def analyse_setup_py(source: str) -> SetupPyFacts:
     facts = SetupPyFacts()
+    facts.parse_error = refusal(source)
+    if facts.parse_error:
+        return facts
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
