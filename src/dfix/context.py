@@ -69,6 +69,19 @@ class IgnorePattern:
         assert self._regexp is not None
         return self._regexp.fullmatch(path) is not None
 
+    def regex_source(self) -> str:
+        """A regexp that fullmatches exactly the paths ``match`` accepts (no capturing groups)."""
+        if self._kind == "exact":
+            return re.escape(self.text)
+        if self._kind == "prefix":
+            return re.escape(self.text[:-2]) + ".*"
+        if self._kind == "suffix":
+            suffix = self.text[2:]
+            alone = "|" + re.escape(suffix[1:]) if suffix.startswith("/") else ""
+            return f".*{re.escape(suffix)}{alone}"
+        assert self._regexp is not None
+        return self._regexp.pattern
+
 
 def _translate(pattern: str) -> tuple[str, re.Pattern[str] | None]:
     """patternmatcher's Pattern.compile: classify the pattern and build its regexp."""
@@ -103,7 +116,8 @@ def _translate(pattern: str) -> tuple[str, re.Pattern[str] | None]:
             kind = "regexp"
         elif ch == "\\":
             if i < n:
-                out.append("\\" + pattern[i])
+                # Go's `\\x` is a literal x; Python's `\\d` or `\\1` would be a class or a backreference.
+                out.append(re.escape(pattern[i]))
                 i += 1
                 kind = "regexp"
             else:
@@ -171,12 +185,28 @@ def read_ignore_lines(text: str) -> list[str]:
 
 
 class DockerIgnore:
-    """An ordered list of ignore patterns; the last pattern that matches decides."""
+    """An ordered list of ignore patterns; the last pattern that matches decides.
+
+    A path is excluded when the last pattern matching it or one of its parent
+    directories is not a ``!`` exception.  Consecutive patterns of one kind (exclude or
+    re-include) form a run; all runs go into one regexp, last run first, so one C-level
+    ``fullmatch`` names the last run that matches, instead of a Python loop over every
+    pattern for every file (5,000 patterns over 20,000 files took 21 s that way).
+    """
 
     def __init__(self, patterns: Iterable[str]) -> None:
         # patternmatcher.New cleans again, after ReadAll already did.
         self.patterns = [IgnorePattern.compile(go_clean(p.strip())) for p in patterns if p.strip()]
-        self._hits: dict[str, tuple[bool, ...]] = {}
+        self._runs: list[bool] = []  # per run: is it a `!` exception run
+        sources: list[list[str]] = []
+        for pattern in self.patterns:
+            if not self._runs or self._runs[-1] != pattern.exclusion:
+                self._runs.append(pattern.exclusion)
+                sources.append([])
+            sources[-1].append(pattern.regex_source())
+        alternatives = "|".join(f"({'|'.join(f'(?:{src})' for src in run)})" for run in reversed(sources))
+        self._combined = re.compile(alternatives, re.DOTALL) if sources else None
+        self._dir_last: dict[str, int] = {}
 
     @classmethod
     def from_text(cls, text: str) -> DockerIgnore:
@@ -185,27 +215,25 @@ class DockerIgnore:
     def excludes(self, relpath: str) -> bool:
         """True when ``relpath`` (a slash path relative to the context) is not sent."""
         path = go_clean(relpath)
-        if path == ".":
+        if path == "." or self._combined is None:
             return False
         parent = posixpath.dirname(path)
-        inherited = self._dir_hits(parent) if parent else (False,) * len(self.patterns)
-        matched = False
-        for pattern, parent_hit in zip(self.patterns, inherited):
-            # patternmatcher skips patterns that cannot change the verdict.
-            if pattern.exclusion != matched:
-                continue
-            if parent_hit or pattern.match(path):
-                matched = not pattern.exclusion
-        return matched
+        last = max(self._last_run(path), self._dir_last_run(parent) if parent else -1)
+        return last >= 0 and not self._runs[last]
 
-    def _dir_hits(self, directory: str) -> tuple[bool, ...]:
-        """Per pattern: does it match ``directory`` or one of its ancestors (memoised per directory)."""
-        cached = self._hits.get(directory)
+    def _last_run(self, path: str) -> int:
+        """Index of the last run with a pattern matching ``path`` itself, or -1."""
+        assert self._combined is not None
+        m = self._combined.fullmatch(path)
+        return -1 if m is None else len(self._runs) - m.lastindex
+
+    def _dir_last_run(self, directory: str) -> int:
+        """The same for ``directory`` or any of its ancestors (memoised per directory)."""
+        cached = self._dir_last.get(directory)
         if cached is None:
             parent = posixpath.dirname(directory)
-            above = self._dir_hits(parent) if parent else (False,) * len(self.patterns)
-            cached = tuple(hit or pattern.match(directory) for pattern, hit in zip(self.patterns, above))
-            self._hits[directory] = cached
+            cached = max(self._last_run(directory), self._dir_last_run(parent) if parent else -1)
+            self._dir_last[directory] = cached
         return cached
 
 

@@ -111,10 +111,12 @@ def process_all(targets: list[Target], options: Options, jobs: int) -> list[File
         for chunk, future in zip(chunks, futures):
             try:
                 reports.extend(future.result())
-            except BrokenProcessPool:  # a worker died (killed, out of memory): its files fail, not the run
+            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory): its files fail
+                what = "the worker process died" if isinstance(exc, BrokenProcessPool) else internal_error(exc)
                 for t in chunk:
-                    reports.append(FileReport(str(t.path), None, "internal error, file left unchanged: the worker "
-                                              "process processing it died; please report this as a dfix bug"))
+                    reports.append(FileReport(str(t.path), None, what if what.startswith("internal error")
+                                              else f"internal error, file left unchanged: {what}; please report "
+                                                   "this as a dfix bug with the input"))
     return reports
 
 

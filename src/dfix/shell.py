@@ -14,7 +14,7 @@ bashlex is a real shell parser but has gaps (``[[ ]]``, ``case``, ``$(( ))``,
 from __future__ import annotations
 
 import posixpath
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +94,7 @@ class Command:
                     words.pop(0)
         return env, words
 
-    @property
+    @cached_property  # asked by every rule on every pass; the command never changes
     def program(self) -> str | None:
         """The program's base name after wrappers: ``/usr/bin/npm`` and ``sudo npm`` give ``npm``."""
         _, words = self.program_words()
@@ -143,6 +143,9 @@ def parse_shell(text: str) -> ShellScript:
     """Parse a RUN's logical command text (continuations already joined). Results are shared: immutable."""
     if not text.strip():
         return ShellScript(text, (), True)
+    plain = _plain_command(text)
+    if plain is not None:
+        return plain
     masked, masks, opaque = _mask(text)
     try:
         trees = bashlex.parse(masked)
@@ -158,6 +161,36 @@ def parse_shell(text: str) -> ShellScript:
     kept = tuple(c for c in script.commands if not any(s <= c.start and c.end <= e for s, e in opaque))
     errors = script.errors + tuple(f"case statement not parsed: {text[s:e][:40]!r}" for s, e in opaque)
     return ShellScript(text, kept, False, tuple(sorted(script.unparsed + tuple(opaque))), errors)
+
+
+# Text made only of these characters has no quoting, expansion, operator, redirection,
+# glob or comment: the shell splits it on blanks and nothing else (`=` matters only in
+# a leading assignment, which the fast path leaves to bashlex).
+_PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@+,%= \t")
+# Words that open or close a compound command, or change how the rest is read.
+_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "for", "while", "until", "case", "esac",
+                       "function", "select", "time", "coproc", "in", "!", "{", "}", "[[", "]]"})
+
+
+def _plain_command(text: str) -> ShellScript | None:
+    """One simple command of plain words, split without bashlex (which costs ~1 ms a RUN);
+    None when the text needs the real parser.  tests/test_shell_plain.py checks the two agree."""
+    if not _PLAIN_CHARS.issuperset(text):
+        return None
+    words: list[Word] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t":
+            i += 1
+        start = i
+        while i < n and text[i] not in " \t":
+            i += 1
+        if i > start:
+            words.append(Word(text[start:i], start, i))
+    if not words or words[0].value in _RESERVED or "=" in words[0].value:
+        return None  # a compound, or `NAME=value cmd` (assignments are bashlex's to tell)
+    command = Command(tuple(words), (), words[0].start, words[-1].end, None, None, (), None)
+    return ShellScript(text, (command,), True)
 
 
 _BASHLEX_ERRORS = (
