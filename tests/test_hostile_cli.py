@@ -475,3 +475,20 @@ def test_concurrent_change_is_not_overwritten(tmp_path: Path):
     run = run_dfix("--write", str(df), prelude=prelude)
     assert run.code == 2 and "changed since dfix read it" in run.errors[0]
     assert df.read_text() == NAIVE + "# another run was here\n"
+
+
+def test_closed_stdout_is_exit_2_not_1(tmp_path: Path):
+    import subprocess
+
+    from hostile import DFIX, _limits
+
+    for i in range(3):  # each diff carries a 60 KB context line: more than a pipe buffer in all
+        (tmp_path / f"s{i}").mkdir()
+        (tmp_path / f"s{i}" / "Dockerfile").write_text(f"# {'x' * 60000}\n" + NAIVE)
+    proc = subprocess.Popen([DFIX, "--check", "--diff", str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, preexec_fn=_limits)
+    proc.stdout.read(10)
+    proc.stdout.close()  # `dfix | head -c 10`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 2  # click alone exits 1 here: "fixes pending" to CI
+    assert "Traceback" not in err

@@ -84,6 +84,14 @@ class _DefaultGroup(click.Group):
             sys.exit(EXIT_ERROR)
         sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # `dfix | head`: the reader left.  Click would exit 1, the code for "fixes pending".
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - Python flushes stdout at exit
+            sys.exit(EXIT_ERROR)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args.insert(0, self.default_command)
