@@ -42,6 +42,8 @@ def _error_document(argv: list[str], message: str) -> str:
 
     if argv[:1] == ["detect"]:
         return json.dumps({"dockerfiles": [], "error": message}, indent=2)
+    if argv[:1] == ["rules"]:
+        return json.dumps({"error": message}, indent=2)
     from .report import empty_json
 
     return empty_json(message)
