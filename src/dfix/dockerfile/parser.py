@@ -279,6 +279,8 @@ def heredoc_markers(line: str) -> list[tuple[int, bool, str, bool]]:
     BuildKit splits the line with its shell lexer keeping quotes and escapes
     raw, and takes every word of the form ``[n]<<[-]WORD``.
     """
+    if "<<" not in line:
+        return []  # most lines: no need to split them into words
     out = []
     for word in _raw_words(line):
         m = _HEREDOC_WORD.match(word)
