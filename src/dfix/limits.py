@@ -69,13 +69,16 @@ def check_toml(text: str, name: str, limit: int = MAX_DEPTH) -> None:
         raise InputLimitError(f"{name}: TOML nested deeper than {limit} levels")
 
 
+_JSON_NAMES = ("bun.lock", "composer.lock", "flake.lock")  # JSON (bun.lock: with trailing commas)
+_TOML_NAMES = ("poetry.lock", "uv.lock", "pdm.lock", "cargo.lock", "pipfile")
+
+
 def check_structured(text: str, name: str) -> None:
     """The check for a context file by its name (JSON or TOML); other files pass."""
-    lowered = name.lower()
-    if lowered.endswith(".json"):
+    base = name.rsplit("/", 1)[-1].lower()
+    if base.endswith(".json") or base in _JSON_NAMES:
         check_json(text, name)
-    elif lowered.endswith((".toml", ".lock")) and not lowered.endswith(("yarn.lock", "composer.lock")):
-        # poetry.lock, uv.lock and pdm.lock are TOML; yarn.lock is not
+    elif base.endswith(".toml") or base in _TOML_NAMES:
         check_toml(text, name)
 
 
