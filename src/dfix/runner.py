@@ -74,7 +74,7 @@ def process(target: Target, options: Options, finder: ConfigFinder) -> FileRepor
     finally:
         clear_caches()  # work stays linear in each file; nothing grows over a run of thousands
     if report.error:  # an error file has nothing else to show, and was not written
-        report.fixes, report.skipped, report.diff, report.written = [], [], "", False
+        report.fixes, report.skipped, report.notes, report.diff, report.written = [], [], [], "", False
         report.own_diff, report.extra_diffs, report.extra_files = "", [], []
     return report
 

@@ -201,9 +201,13 @@ def _install_inputs(
                 stack.add_inputs([join(root, name)])
         stack.add_inputs(stack.lockfiles)
     if stack.package_manager == "uv":
-        workspace = pyproject.get("tool", {}).get("uv", {}).get("workspace", {}) if isinstance(
-            pyproject.get("tool"), dict) else {}
-        for pattern in workspace.get("members", []) if isinstance(workspace, dict) else []:
+        # any level may be of the wrong type in a hostile pyproject.toml (uv would refuse it)
+        uv = pyproject.get("tool", {}).get("uv") if isinstance(pyproject.get("tool"), dict) else None
+        workspace = uv.get("workspace") if isinstance(uv, dict) else None
+        members = workspace.get("members") if isinstance(workspace, dict) else None
+        for pattern in members if isinstance(members, list) else []:
+            if not isinstance(pattern, str):
+                continue
             for member in ctx.glob(join(root, pattern)):
                 if ctx.is_file(join(member, "pyproject.toml")):
                     stack.add_inputs([join(member, "pyproject.toml")])
