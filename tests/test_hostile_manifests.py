@@ -122,6 +122,20 @@ def test_pnpm_manifests(package_json, lock):
     run_case({"Dockerfile": PNPM_DF, "package.json": json.dumps(package_json), "pnpm-lock.yaml": yaml.safe_dump(lock)})
 
 
+BUN_LOCK = _maybe({"lockfileVersion": VALUES, "workspaces": VALUES | st.fixed_dictionaries({"": VALUES | DEP_MAP}),
+                   "packages": VALUES}) | VALUES
+BUN_DF = "FROM oven/bun:1\nWORKDIR /app\nCOPY package.json bun.lock ./\nRUN bun install\nCOPY . .\n"
+
+
+@HYPO
+@given(PACKAGE_JSON, BUN_LOCK, st.booleans())
+def test_bun_manifests(package_json, lock, trailing_comma):
+    text = json.dumps(lock)
+    if trailing_comma and text.endswith("}") and len(text) > 2:
+        text = text[:-1] + ",}"  # bun.lock is JSON with trailing commas
+    run_case({"Dockerfile": BUN_DF, "package.json": json.dumps(package_json), "bun.lock": text})
+
+
 @HYPO
 @given(PACKAGE_JSON, YARNRC)
 def test_yarn_berry_settings(package_json, yarnrc):

@@ -140,10 +140,10 @@ def _default_jobs() -> int:
 def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bool, select: str | None,
                 ignore: str | None, unsafe_fixes: bool | None, syntax: str | None, context_dir: Path | None,
                 fmt: str, quiet: bool, verbose: bool, jobs: int | None) -> None:
-    from .config import ConfigError, check_codes, check_syntax
+    from .config import ConfigError, check_syntax
     from .discover import discover
     from .report import emit_text, render_review, to_json
-    from .runner import Options, process_all
+    from .runner import Options, check_codes, process_all
 
     if write and check:
         raise click.UsageError("--write and --check cannot be combined")

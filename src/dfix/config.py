@@ -47,19 +47,6 @@ def check_syntax(value: str, where: str) -> str:
                       "a version such as 1.7, or none")
 
 
-def check_codes(codes: tuple[str, ...], where: str) -> tuple[str, ...]:
-    """The codes when each is ALL or a prefix of a rule's code; ConfigError naming the first that is not."""
-    from .rules import unknown_codes
-
-    for code in codes:
-        if not code:
-            raise ConfigError(f"{where}: empty rule code (see `dfix rules`)")
-    bad = unknown_codes(codes)
-    if bad:
-        raise ConfigError(f"{where}: unknown rule code(s): {', '.join(bad)} (see `dfix rules`)")
-    return codes
-
-
 @dataclass(frozen=True)
 class Settings:
     select: tuple[str, ...] | None = None  # None: every rule enabled by default
@@ -97,7 +84,7 @@ def _codes(value: Any, key: str, path: Path) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{path}: `{key}` must be a list of rule codes")
-    return check_codes(tuple(v.strip().upper() for v in value), f"{path}: `{key}`")
+    return tuple(v.strip().upper() for v in value)  # checked against the rules by the runner
 
 
 def settings_from_table(table: dict[str, Any], path: Path) -> Settings:

@@ -17,6 +17,7 @@ from .limits import load_yaml
 DEP_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 # The part of pnpm-lock.yaml the check reads (importers, specifiers); past this, not checked.
 MAX_PNPM_HEAD_BYTES = 8 * 1024 * 1024
+MAX_BUN_LOCK_CHARS = 8 * 1024 * 1024
 
 
 def _bad_fields(data: dict, fields: tuple[str, ...], name: str) -> str | None:
@@ -208,6 +209,8 @@ def bun_lock_mismatch(package_json_text: str, lock_text: str) -> str | None:
     ``workspaces[""]``; `bun install --frozen-lockfile` refuses to run when they differ
     from package.json.  Workspaces, overrides and patches are not verified.
     """
+    if len(lock_text) > MAX_BUN_LOCK_CHARS:  # the comma pass is per character, in Python
+        return f"bun.lock is larger than {MAX_BUN_LOCK_CHARS // (1024 * 1024)} MiB; not checked"
     try:
         pkg = json.loads(package_json_text)
         lock = json.loads(_without_trailing_commas(lock_text))

@@ -13,7 +13,7 @@ from .dockerfile import DockerfileError
 from .fileio import InputError, read_dockerfile, write_atomic, write_file_edit
 from .limits import InputLimitError
 from .patch import unified_diff
-from .rules import Skip, select_rules
+from .rules import Skip, select_rules, unknown_codes
 from .secrets import Masker
 from .shell import clear_caches
 
@@ -53,8 +53,25 @@ class FileReport:
         return bool(self.diff) and not self.written and not self.error
 
 
+def check_codes(codes: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """The codes when each is ALL or a prefix of a rule's code; ConfigError naming the first that is not.
+
+    Here rather than in config: config sits below the rules, which read Settings.
+    """
+    for code in codes:
+        if not code:
+            raise ConfigError(f"{where}: empty rule code (see `dfix rules`)")
+    bad = unknown_codes(codes)
+    if bad:
+        raise ConfigError(f"{where}: unknown rule code(s): {', '.join(bad)} (see `dfix rules`)")
+    return codes
+
+
 def settings_for(target: Target, options: Options, finder: ConfigFinder) -> Settings:
     base = finder.for_path(target.path)
+    # a typo in a config file must not silently turn rules off (or all on)
+    check_codes(base.select or (), f"{base.source}: `select`")
+    check_codes(base.ignore, f"{base.source}: `ignore`")
     return base.with_overrides(
         select=options.select,
         ignore=(options.ignore if options.ignore is not None else base.ignore) + options.extend_ignore,
