@@ -159,7 +159,8 @@ def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         # chown clears setuid/setgid, so the owner first and the mode after it.
-        if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+        made = os.stat(tmp)  # a setgid directory gives new files its group, not ours
+        if (made.st_uid, made.st_gid) != (st.st_uid, st.st_gid):
             try:
                 os.chown(tmp, st.st_uid, st.st_gid)
             except PermissionError:
