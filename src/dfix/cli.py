@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands so that ``dfix --version`` starts
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -145,6 +146,9 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
     from .report import emit_text, render_review, to_json
     from .runner import Options, check_codes, process_all
 
+    # Parses allocate many small objects that live for the whole file; collecting them
+    # every 700 allocations costs a third of a 100k-line file's time (as mypy does, raise it).
+    gc.set_threshold(100_000, 50, 100)
     if write and check:
         raise click.UsageError("--write and --check cannot be combined")
     selected, ignored = _codes(select), _codes(ignore, empty_ok=True)
