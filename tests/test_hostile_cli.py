@@ -90,13 +90,14 @@ def test_package_json_nested_1000_deep(tmp_path: Path):
 
 PNPM_DF = ("FROM node:20-slim\nRUN npm install -g pnpm@9\nWORKDIR /app\nCOPY package.json pnpm-lock.yaml ./\n"
            "RUN pnpm install\nCOPY . .\n")
-PNPM_V6 = "lockfileVersion: '6.0'\n\ndependencies:\n  left-pad:\n    specifier: 1.3.0\n    version: 1.3.0\n"
+PNPM_V9 = ("lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n      left-pad:\n"
+           "        specifier: 1.3.0\n        version: 1.3.0\n")
 
 
 def test_pnpm_with_dependencies_as_a_list(tmp_path: Path):
     (tmp_path / "Dockerfile").write_text(PNPM_DF)
     (tmp_path / "package.json").write_text('{"dependencies": ["left-pad"]}')
-    (tmp_path / "pnpm-lock.yaml").write_text(PNPM_V6)
+    (tmp_path / "pnpm-lock.yaml").write_text(PNPM_V9)
     run = run_dfix("--unsafe-fixes", str(tmp_path))
     assert run.code == 0 and "package.json's dependencies is not a map" in run.stderr, run.stderr
 
@@ -116,8 +117,9 @@ def test_pnpm_lock_alias_bomb(tmp_path: Path):
     good, bad = good_and_bad(tmp_path)
     (bad / "Dockerfile").write_text(PNPM_DF)
     (bad / "package.json").write_text('{"dependencies": {"left-pad": "1.3.0"}}')
-    bomb = alias_bomb("x").replace("x: *a8", "dependencies:\n  left-pad:\n    specifier: *a8\n    version: 1.3.0")
-    (bad / "pnpm-lock.yaml").write_text("lockfileVersion: '6.0'\n" + bomb)
+    bomb = alias_bomb("x").replace("x: *a8\n", "")
+    (bad / "pnpm-lock.yaml").write_text("lockfileVersion: '9.0'\n" + bomb + "importers:\n  .:\n    dependencies:\n"
+                                        "      left-pad:\n        specifier: *a8\n        version: 1.3.0\n")
     run = run_dfix("--write", "--unsafe-fixes", str(tmp_path))
     assert_one_error_others_fixed(run, good, bad / "Dockerfile", "pnpm-lock.yaml", "aliases",
                                   before=PNPM_DF.encode())
@@ -245,10 +247,10 @@ def test_many_dockerignore_patterns(tmp_path: Path):
 def test_large_pnpm_lock_bulk_outside_packages(tmp_path: Path):
     (tmp_path / "Dockerfile").write_text(PNPM_DF)
     (tmp_path / "package.json").write_text('{"dependencies": {"left-pad": "1.3.0"}}')
-    entry = "  left-pad-{0}:\n    specifier: 1.3.0\n    version: 1.3.0\n"
+    entry = "      left-pad-{0}:\n        specifier: 1.3.0\n        version: 1.3.0\n"
     with open(tmp_path / "pnpm-lock.yaml", "w") as fh:
-        fh.write("lockfileVersion: '6.0'\n\ndependencies:\n")
-        for i in range(0, 1_000_000, 1000):
+        fh.write("lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n")
+        for i in range(0, 760_000, 1000):
             fh.write("".join(entry.format(j) for j in range(i, i + 1000)))
     assert (tmp_path / "pnpm-lock.yaml").stat().st_size > 50_000_000
     run = run_dfix("--unsafe-fixes", str(tmp_path))
