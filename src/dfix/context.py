@@ -186,15 +186,26 @@ def read_ignore_lines(text: str) -> list[str]:
 
 
 # Rules build the ignore list again for every candidate edit of .dockerignore (DF301);
-# compiling 5,000 patterns each time took tens of seconds, so compiled forms are shared.
+# compiling and matching 5,000 patterns each time took tens of seconds, so compiled
+# forms and answers are shared between lists of the same patterns.
 @functools.lru_cache(maxsize=16384)
 def _pattern(raw: str) -> IgnorePattern:
     return IgnorePattern.compile(raw)
 
 
+@dataclass
+class _Matcher:
+    """One ignore list's regexp and its answers so far; the same patterns give the same answers."""
+
+    regexp: re.Pattern[str]
+    dir_last: dict[str, int]
+    verdicts: dict[str, bool]
+
+
 @functools.lru_cache(maxsize=32)
-def _combined_regexp(alternatives: str) -> re.Pattern[str]:
-    return re.compile(alternatives, re.DOTALL)
+def _matcher(alternatives: str, runs: tuple[bool, ...]) -> _Matcher:
+    """``runs`` is part of the key: `a` and `!a` have the same regexp and opposite answers."""
+    return _Matcher(re.compile(alternatives, re.DOTALL), {}, {})
 
 
 class DockerIgnore:
@@ -218,8 +229,10 @@ class DockerIgnore:
                 sources.append([])
             sources[-1].append(pattern.regex_source())
         alternatives = "|".join(f"({'|'.join(f'(?:{src})' for src in run)})" for run in reversed(sources))
-        self._combined = _combined_regexp(alternatives) if sources else None
-        self._dir_last: dict[str, int] = {}
+        matcher = _matcher(alternatives, tuple(self._runs)) if sources else None
+        self._combined = matcher.regexp if matcher else None
+        self._dir_last: dict[str, int] = matcher.dir_last if matcher else {}
+        self._verdicts: dict[str, bool] = matcher.verdicts if matcher else {}
 
     @classmethod
     def from_text(cls, text: str) -> DockerIgnore:
@@ -230,9 +243,12 @@ class DockerIgnore:
         path = go_clean(relpath)
         if path == "." or self._combined is None:
             return False
-        parent = posixpath.dirname(path)
-        last = max(self._last_run(path), self._dir_last_run(parent) if parent else -1)
-        return last >= 0 and not self._runs[last]
+        verdict = self._verdicts.get(path)
+        if verdict is None:
+            parent = posixpath.dirname(path)
+            last = max(self._last_run(path), self._dir_last_run(parent) if parent else -1)
+            verdict = self._verdicts[path] = last >= 0 and not self._runs[last]
+        return verdict
 
     def _last_run(self, path: str) -> int:
         """Index of the last run with a pattern matching ``path`` itself, or -1."""
