@@ -79,7 +79,9 @@ def load(text: str) -> Dockerfile:
 def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
     out = text
     # Later offsets first so earlier offsets stay valid; at one point, keep the given order.
-    for edit in sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[0]), reverse=True):
+    # A replacement and an insertion at one offset: the replacement goes first, so the
+    # insertion lands before its text instead of being eaten by it.
+    for edit in sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[1].end, ie[0]), reverse=True):
         e = edit[1]
         out = out[: e.start] + e.replacement + out[e.end :]
     return out
