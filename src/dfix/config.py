@@ -54,6 +54,10 @@ class Settings:
     unsafe_fixes: bool = False
     syntax: str = DEFAULT_SYNTAX
     builder: str = "buildkit"
+    # Unsafe fixes applied as if safe, by code or prefix (ruff's `extend-safe-fixes`).
+    extend_safe_fixes: tuple[str, ...] = ()
+    # Runtime base images for DF201's splits, per stack key (see split_knowledge.RUNTIME_IMAGE_KEYS).
+    runtime_images: tuple[tuple[str, str], ...] = ()
     source: Path | None = field(default=None, compare=False)  # the file these came from
 
     @property
@@ -66,6 +70,13 @@ class Settings:
             return f"docker/dockerfile:{value}"  # "1.7" means docker/dockerfile:1.7
         return value
 
+    def treats_as_safe(self, code: str) -> bool:
+        """Whether an unsafe fix of rule ``code`` is applied without --unsafe-fixes."""
+        return any(p == "ALL" or code.startswith(p) for p in self.extend_safe_fixes)
+
+    def runtime_image(self, key: str) -> str | None:
+        return dict(self.runtime_images).get(key)
+
     def with_overrides(self, **overrides: Any) -> "Settings":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -76,6 +87,8 @@ _KEYS = {
     "unsafe-fixes": "unsafe_fixes",
     "syntax": "syntax",
     "builder": "builder",
+    "extend-safe-fixes": "extend_safe_fixes",
+    "runtime-images": "runtime_images",
 }
 
 
@@ -87,14 +100,31 @@ def _codes(value: Any, key: str, path: Path) -> tuple[str, ...]:
     return tuple(v.strip().upper() for v in value)  # checked against the rules by the runner
 
 
+def _runtime_images(value: Any, key: str, path: Path) -> tuple[tuple[str, str], ...]:
+    from .split_knowledge import RUNTIME_IMAGE_KEYS
+
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: `{key}` must be a table of stack = \"image\"")
+    out = []
+    for stack, image in value.items():
+        if stack not in RUNTIME_IMAGE_KEYS:
+            raise ConfigError(f"{path}: `{key}.{stack}` is not a stack (known: {', '.join(RUNTIME_IMAGE_KEYS)})")
+        if not isinstance(image, str) or not image.strip() or any(c.isspace() for c in image.strip()):
+            raise ConfigError(f"{path}: `{key}.{stack}` must be an image reference")
+        out.append((stack, image.strip()))
+    return tuple(out)
+
+
 def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
     values: dict[str, Any] = {}
     for key, raw in table.items():
         attr = _KEYS.get(key) or _KEYS.get(key.replace("_", "-"))
         if attr is None:
             raise ConfigError(f"{path}: unknown dfix setting `{key}` (known: {', '.join(_KEYS)})")
-        if attr in ("select", "ignore"):
+        if attr in ("select", "ignore", "extend_safe_fixes"):
             values[attr] = _codes(raw, key, path)
+        elif attr == "runtime_images":
+            values[attr] = _runtime_images(raw, key, path)
         elif attr == "unsafe_fixes":
             if not isinstance(raw, bool):
                 raise ConfigError(f"{path}: `{key}` must be true or false")
@@ -103,6 +133,12 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
             if not isinstance(raw, str):
                 raise ConfigError(f"{path}: `{key}` must be a string")
             values[attr] = check_syntax(raw, f"{path}: `{key}`") if attr == "syntax" else raw
+    if values.get("extend_safe_fixes"):
+        from .rules import unknown_codes  # here: the rule catalogue imports this module's types
+
+        unknown = unknown_codes(values["extend_safe_fixes"])
+        if unknown:
+            raise ConfigError(f"{path}: `extend-safe-fixes` names no rule: {', '.join(unknown)}")
     if values.get("builder", "buildkit") not in BUILDERS:
         raise ConfigError(f"{path}: `builder` must be one of {', '.join(BUILDERS)}")
     return Settings(source=path, **values)

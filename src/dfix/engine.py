@@ -230,7 +230,8 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
         candidates: list[Fix] = []
         for rule in rules:
             for finding in rule.check(ctx):
-                if isinstance(finding, Fix) and finding.safety is Safety.UNSAFE and not settings.unsafe_fixes:
+                if isinstance(finding, Fix) and finding.safety is Safety.UNSAFE and not settings.unsafe_fixes \
+                        and not settings.treats_as_safe(finding.code):
                     finding = Skip(finding.code, finding.line, f"{UNSAFE_REASON} ({finding.message})")
                 if isinstance(finding, Skip):
                     line = to_original[finding.line] if to_original and finding.line < len(to_original) else finding.line

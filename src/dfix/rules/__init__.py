@@ -8,11 +8,13 @@ from .df101_manifest_first import ManifestFirst
 from .df102_cache_mounts import CacheMounts
 from .df103_lockfile_installs import LockfileInstalls
 from .df104_apt_layers import AptLayers
+from .df201_multistage_split import MultistageSplit
 from .df301_dockerignore import DockerIgnoreEntries
 from .df401_secrets import Secrets
 
+# DF201 last: its split replaces a whole stage, so the other rules' edits inside it land first.
 ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, ManifestFirst, CacheMounts, LockfileInstalls, AptLayers,
-                                     DockerIgnoreEntries, Secrets)
+                                     DockerIgnoreEntries, Secrets, MultistageSplit)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:

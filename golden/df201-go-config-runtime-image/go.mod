@@ -1,0 +1,3 @@
+module example.com/splitgo
+
+go 1.23

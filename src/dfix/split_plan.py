@@ -1,0 +1,85 @@
+"""What every stack's split shares: the plan it returns, runtime images, and the final render."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from .dockerfile import Instruction
+from .images import repository
+from .split_knowledge import DEV_PROGRAMS, DEV_SUBCOMMANDS, RUNTIME_IMAGE_KEYS
+from .split_stage import CannotSplit, StageFacts, source_text
+from .templates_env import render
+
+
+@dataclass(frozen=True)
+class Plan:
+    text: str  # the stages that replace the single stage, in the file's line endings
+    message: str  # what the split leaves behind, for the fix message
+
+
+def tag_of(image: str) -> str | None:
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def configured_runtime(settings: Any, key: str) -> str | None:
+    return settings.runtime_image(key) or RUNTIME_IMAGE_KEYS.get(key)
+
+
+def verbatim(instructions: list[Instruction], newline: str = "\n") -> list[str]:
+    """Instructions as written, normalised to LF (render() restores the file's line endings)."""
+    return [source_text(ins, "\n").replace("\r\n", "\n") for ins in instructions]
+
+
+def finish(template: str, facts: StageFacts, message: str, **values: Any) -> Plan:
+    text = render(template, **values)
+    text = "\n".join(line.rstrip(" ") for line in text.split("\n"))
+    if facts.newline == "\r\n":
+        text = text.replace("\n", "\r\n")
+    return Plan(text, message)
+
+
+def runtime_copy(source_stage: str | None, path: str, dest: str, chown: str | None) -> str:
+    flags = ([f"--from={source_stage}"] if source_stage else []) + ([f"--chown={chown}"] if chown else [])
+    return " ".join(["COPY", *flags, path, dest])
+
+
+def check_not_dev(argv: list[str], line: int, what: str = "CMD") -> None:
+    """A command that serves a development environment or runs tests makes the image one."""
+    if not argv:
+        return
+    program = posixpath.basename(argv[0])
+    rest = " ".join(argv[1:])
+    if program in DEV_PROGRAMS:
+        raise CannotSplit(line, f"the image is a development or test environment: its {what} runs {program}")
+    for prog, sub in DEV_SUBCOMMANDS:
+        if program == prog and (rest == sub or rest.startswith(sub + " ") or f" {sub}" in f" {rest}"):
+            raise CannotSplit(line, f"the image is a development or test environment: its {what} runs "
+                                    f"`{program} {sub}`")
+
+
+def image_repository(image: str) -> str:
+    return repository(image)
+
+
+def check_healthcheck(facts: StageFacts) -> None:
+    for ins in facts.config:
+        if ins.keyword == "HEALTHCHECK" and ins.args.split(None, 1)[0].upper() != "NONE":
+            raise CannotSplit(ins.line, "HEALTHCHECK runs a command the runtime image may not have")
+
+
+def require_command(facts: StageFacts) -> list[str]:
+    if facts.command is None:
+        raise CannotSplit(facts.stage.from_instruction.line,
+                          "no CMD or ENTRYPOINT: the image runs its base's default command, which the runtime "
+                          "base does not share")
+    return facts.command
+
+
+def trim_after_last_run(steps: list[Instruction]) -> list[Instruction]:
+    """Build steps up to the last RUN: COPY/ENV after it reach no artefact the runtime takes."""
+    last = max((i for i, ins in enumerate(steps) if ins.keyword == "RUN"), default=-1)
+    return steps[: last + 1]
