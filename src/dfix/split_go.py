@@ -9,19 +9,22 @@ from .context import BuildContext
 from .split_knowledge import (GLIBC_GO_TAG_WORDS, GO_CGO_MODULES, GO_NON_RUNTIME_DIRS, GO_NON_RUNTIME_FILES,
                               GO_RUNTIME_FILE_SUFFIXES)
 from .split_plan import (Plan, trim_after_last_run, check_healthcheck, check_not_dev, configured_runtime, finish, require_command,
-                         runtime_copy, tag_of, verbatim)
+                         runtime_copy, tag_of)
 from .split_stage import CannotSplit, StageFacts, command_argv
 from .stacks import Stack
 from .stacks.base import flag_value
 from .stacks.go import recognise
 
 _SHELLESS = ("distroless", "scratch")
+_GO_MODULE_FILES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
 
 
 def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> Plan | None:
     line = facts.stage.from_instruction.line
-    if stack.root != "." or not facts.copies_whole_context:
-        raise CannotSplit(line, "the module is not copied whole into the WORKDIR: what the program reads is unclear")
+    if stack.root != ".":
+        raise CannotSplit(line, f"the module is in {stack.root}/, not at the context root")
+    if not facts.copies_whole_context:
+        _check_only_go_copied(facts, ctx)
     if facts.command is not None:
         check_not_dev(command_argv(facts.command), facts.command_line)
     binary, build_line = _binary(facts)
@@ -42,11 +45,11 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     if any(word in image for word in _SHELLESS) and any(i.keyword in ("CMD", "ENTRYPOINT") and i.json_args is None
                                                         for i in facts.tail):
         raise CannotSplit(facts.command_line, f"a shell-form CMD needs /bin/sh, which {image} does not have")
-    data = _runtime_data(ctx)
+    data = _runtime_data(ctx) if facts.copies_whole_context else []
     copies = [runtime_copy("build", binary, binary, facts.chown)]
     copies += [runtime_copy(None, path + ("/" if is_dir else ""), f"./{path}" + ("/" if is_dir else ""), facts.chown)
                for path, is_dir in data]
-    build_steps = verbatim(trim_after_last_run(facts.build_steps))
+    build_steps = facts.verbatim(trim_after_last_run(facts.build_steps))
     if static == "set":
         index = facts.build_steps.index(build_line)
         build_steps.insert(index, "ENV CGO_ENABLED=0\n")
@@ -54,8 +57,21 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     cgo = {"set": "CGO_ENABLED=0, ", "already": "", None: "cgo as it was, "}[static]
     message = f"split into build and runtime stages: the runtime image ({image}) gets {binary} ({cgo}beside it: {shown})"
     return finish("split_go.Dockerfile.j2", facts, message, from_args=facts.from_args, build_steps=build_steps,
-                  runtime_image=image, config=verbatim(facts.config), workdir=facts.workdir, copies=copies,
-                  tail=verbatim(facts.tail))
+                  runtime_image=image, config=facts.verbatim(facts.config), workdir=facts.workdir, copies=copies,
+                  tail=facts.verbatim(facts.tail))
+
+
+def _check_only_go_copied(facts: StageFacts, ctx: BuildContext) -> None:
+    """Without a whole-context COPY, the image must have been given Go source and module files only."""
+    for ins in facts.copies:
+        for source in ins.values[:-1]:
+            files = ctx.matches_copy_source(source)
+            if not files:
+                raise CannotSplit(ins.line, f"the COPY of {source} matches nothing dfix can see in the context")
+            other = [f for f in files if not f.endswith(".go") and posixpath.basename(f) not in _GO_MODULE_FILES]
+            if other:
+                raise CannotSplit(ins.line, f"the COPY brings {other[0]} besides the Go source, and not the whole "
+                                            "context: which files the program reads at run time is unclear")
 
 
 def _binary(facts: StageFacts):

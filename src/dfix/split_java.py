@@ -11,7 +11,7 @@ from .context import BuildContext
 from .images import repository
 from .split_knowledge import JAVA_RUNTIME_IMAGE, MAVEN_FAT_JAR_PLUGINS
 from .split_plan import (Plan, trim_after_last_run, check_healthcheck, check_not_dev, configured_runtime, finish, require_command,
-                         runtime_copy, tag_of, verbatim)
+                         runtime_copy, tag_of)
 from .split_stage import CannotSplit, StageFacts, command_argv
 from .stacks import Stack
 from .stacks.java import recognise
@@ -43,8 +43,8 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     copies = [runtime_copy("build", jar, jar, facts.chown)]
     message = f"split into build and runtime stages: the runtime image ({image}) gets {jar} only"
     return finish("split_java.Dockerfile.j2", facts, message, from_args=facts.from_args,
-                  build_steps=verbatim(trim_after_last_run(facts.build_steps)), runtime_image=image, config=verbatim(facts.config),
-                  workdir=facts.workdir, copies=copies, tail=verbatim(facts.tail))
+                  build_steps=facts.verbatim(trim_after_last_run(facts.build_steps)), runtime_image=image, config=facts.verbatim(facts.config),
+                  workdir=facts.workdir, copies=copies, tail=facts.verbatim(facts.tail))
 
 
 def java_major(image: str) -> int | None:

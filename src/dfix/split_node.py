@@ -13,7 +13,7 @@ from .shell import Command, parse_shell
 from .split_knowledge import (DEV_SCRIPT_NAMES, NODE_BUILD_TOOLS, NODE_INSTALLS, NODE_OUTPUT_OVERRIDES,
                               NODE_PRUNE_COMMANDS, NODE_SLIM_SUFFIX)
 from .split_plan import (Plan, check_healthcheck, check_not_dev, configured_runtime, finish, require_command,
-                         runtime_copy, tag_of, verbatim)
+                         runtime_copy, tag_of)
 from .split_stage import CannotSplit, StageFacts, command_argv
 from .stacks import Stack, cache_dirs_for
 from .stacks.node import read_json, recognise
@@ -322,7 +322,7 @@ def _render(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any, i
     message = (f"split into build and runtime stages: the runtime image ({image}) gets production dependencies, "
                f"package.json and {output}/ only")
     return finish("split_node.Dockerfile.j2", facts, message, from_args=facts.from_args, workdir=workdir,
-                  pre_install=verbatim(before_install), setup=steps.setup, manifests=_manifest_copies(stack),
+                  pre_install=facts.verbatim(before_install), setup=steps.setup, manifests=_manifest_copies(stack),
                   cache=cache[0].path, install_all=install["all"], install_prod=install["prod"],
-                  replay=verbatim(replay), build_run=build_run, runtime_image=image,
-                  config=verbatim(facts.config), copies=copies, tail=verbatim(facts.tail))
+                  replay=facts.verbatim(replay), build_run=build_run, runtime_image=image,
+                  config=facts.verbatim(facts.config), copies=copies, tail=facts.verbatim(facts.tail))

@@ -9,8 +9,11 @@ from typing import Any
 from .dockerfile import Instruction
 from .images import repository
 from .split_knowledge import DEV_PROGRAMS, DEV_SUBCOMMANDS, RUNTIME_IMAGE_KEYS
-from .split_stage import CannotSplit, StageFacts, source_text
+from .split_stage import CannotSplit, StageFacts
 from .templates_env import render
+
+
+_BUILD_TOOLS = frozenset({"go", "mvn", "mvnw", "gradle", "gradlew", "npx"})
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,6 @@ def tag_of(image: str) -> str | None:
 
 def configured_runtime(settings: Any, key: str) -> str | None:
     return settings.runtime_image(key) or RUNTIME_IMAGE_KEYS.get(key)
-
-
-def verbatim(instructions: list[Instruction], newline: str = "\n") -> list[str]:
-    """Instructions as written, normalised to LF (render() restores the file's line endings)."""
-    return [source_text(ins, "\n").replace("\r\n", "\n") for ins in instructions]
 
 
 def finish(template: str, facts: StageFacts, message: str, **values: Any) -> Plan:
@@ -53,6 +51,8 @@ def check_not_dev(argv: list[str], line: int, what: str = "CMD") -> None:
         return
     program = posixpath.basename(argv[0])
     rest = " ".join(argv[1:])
+    if program in _BUILD_TOOLS:
+        raise CannotSplit(line, f"its {what} runs the build tool {program} at start-up: the runtime needs the toolchain")
     if program in DEV_PROGRAMS:
         raise CannotSplit(line, f"the image is a development or test environment: its {what} runs {program}")
     for prog, sub in DEV_SUBCOMMANDS:

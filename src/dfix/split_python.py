@@ -9,7 +9,7 @@ from .context import BuildContext
 from .split_knowledge import (DEV_RUNTIME_LIBS, PYTHON_BUILD_ONLY_PACKAGES, PYTHON_FULL_VARIANT_WORDS,
                               PYTHON_SOURCE_BUILD_LIBS, PYTHON_VENV)
 from .split_plan import Plan, check_healthcheck, check_not_dev, configured_runtime, finish, require_command, tag_of
-from .split_plan import trim_after_last_run, verbatim
+from .split_plan import trim_after_last_run
 from .split_stage import CannotSplit, StageFacts, command_argv
 from .stacks import Stack
 from .stacks.base import positionals
@@ -50,9 +50,9 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     message = (f"split into build and runtime stages: the runtime image ({image}) gets the virtualenv and the "
                f"source, without {dropped}")
     return finish("split_python.Dockerfile.j2", facts, message, from_args=facts.from_args, venv=PYTHON_VENV,
-                  before_venv=verbatim(steps[:index]), after_venv=verbatim(steps[index:]),
-                  runtime_image=image, runtime_packages=runtime, config=verbatim(facts.config),
-                  workdir=facts.workdir, sources=verbatim(sources), tail=verbatim(facts.tail))
+                  before_venv=facts.verbatim(steps[:index]), after_venv=facts.verbatim(steps[index:]),
+                  runtime_image=image, runtime_packages=runtime, config=facts.verbatim(facts.config),
+                  workdir=facts.workdir, sources=facts.verbatim(sources), tail=facts.verbatim(facts.tail))
 
 
 def _name(package: str) -> str:

@@ -14,7 +14,7 @@ import posixpath
 import shlex
 from dataclasses import dataclass, field
 
-from .dockerfile import Dockerfile, Instruction, Stage
+from .dockerfile import Comment, Dockerfile, Instruction, Stage
 from .dockerfile.expand import expand
 from .runs import RunScript, run_script
 from .shell import Command, parse_shell
@@ -50,11 +50,35 @@ class StageFacts:
     chown: str | None = None  # the --chown every context COPY uses (None: none does)
     command: list[str] | None = None  # ENTRYPOINT + CMD as one argv, shell form read into words
     command_line: int = 0
-    copies_whole_context: bool = False  # some COPY puts the context root at the WORKDIR
+    whole_context_targets: list[str] = field(default_factory=list)  # where COPYs of the whole context land
+
+    @property
+    def copies_whole_context(self) -> bool:
+        """Some COPY puts the context root at the final WORKDIR."""
+        return self.workdir in self.whole_context_targets
+
+    emitted: set[int] = field(default_factory=set)  # ids of the instructions the split writes out again
 
     @property
     def newline(self) -> str:
         return self.df.newline
+
+    def verbatim(self, instructions: list[Instruction]) -> list[str]:
+        """Instructions as written with the comment lines right above them, normalised to LF."""
+        comments = leading_comments(self.df)
+        out = []
+        for ins in instructions:
+            self.emitted.add(id(ins))
+            lead = "".join(c.text + "\n" for c in comments.get(id(ins), []))
+            out.append(lead + source_text(ins, "\n").replace("\r\n", "\n"))
+        return out
+
+    def dropped_comments(self) -> int:
+        """Comment lines of the stage that go with no instruction the split writes out."""
+        start, end = self.stage.from_instruction.start, self.stage.instructions[-1].end
+        kept = {id(c) for ins_id, block in leading_comments(self.df).items() if ins_id in self.emitted for c in block}
+        loose = sum(1 for n in self.df.nodes if isinstance(n, Comment) and start <= n.start < end and id(n) not in kept)
+        return loose + sum(len(i.inner_comment_lines) for i in self.stage.instructions if id(i) not in self.emitted)
 
     def env_at_end(self) -> dict[str, str | None]:
         return dict(self.df.states[id(self.stage)].env)
@@ -77,8 +101,9 @@ def analyse(df: Dockerfile, stage: Stage) -> StageFacts:
         if kw in ("SHELL", "ONBUILD"):
             raise CannotSplit(ins.line, f"{kw} changes how later steps run; the split does not model it")
         if kw == "WORKDIR":
-            if seen_build_step:
-                raise CannotSplit(ins.line, "WORKDIR after a COPY: files live in more than one directory")
+            if seen_build_step and any(not _absolute_dest(c) for c in facts.copies):
+                raise CannotSplit(ins.line, "WORKDIR after a COPY to a relative path: files live in more than one "
+                                            "directory")
             workdirs.append(ins)
             facts.build_steps.append(ins)
         elif kw in ("COPY", "ADD"):
@@ -143,8 +168,11 @@ def _copy(facts: StageFacts, ins: Instruction) -> None:
     *sources, dest = values
     state = facts.df.states[id(ins)]
     if [posixpath.normpath(s.lstrip("/") or ".") for s in sources] == ["."] and state.workdir:
-        target = posixpath.normpath(posixpath.join(state.workdir, dest))
-        facts.copies_whole_context = facts.copies_whole_context or target == state.workdir
+        facts.whole_context_targets.append(posixpath.normpath(posixpath.join(state.workdir, dest)))
+
+
+def _absolute_dest(ins: Instruction) -> bool:
+    return bool(ins.values) and ins.values[-1].startswith("/")
 
 
 def _check_values(df: Dockerfile, stage: Stage) -> None:
@@ -211,3 +239,19 @@ def source_text(ins: Instruction, newline: str) -> str:
 
 def quote(words: list[str]) -> str:
     return shlex.join(words)
+
+
+def leading_comments(df: Dockerfile) -> dict[int, list[Comment]]:
+    """For each instruction, the comment lines directly above it (no blank line between)."""
+    out: dict[int, list[Comment]] = {}
+    block: list[Comment] = []
+    for node in df.nodes:
+        if isinstance(node, Comment):
+            block.append(node)
+        elif isinstance(node, Instruction):
+            if block:
+                out[id(node)] = block
+            block = []
+        else:
+            block = []
+    return out

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..dockerfile import Comment, Dockerfile, TextEdit
+from ..dockerfile import Dockerfile, TextEdit
 from ..split_stage import CannotSplit, analyse
 from ..stacks.attribute import attribute, image_ecosystem
 from .base import Finding, Rule, RuleContext, Safety
+
+
+# The stack's command kinds (from the detectors) that make a stage worth splitting.
+_BUILDS = {"node": ("build",), "go": ("build",), "java": ("build",), "python": ("install", "project")}
 
 
 class MultistageSplit(Rule):
@@ -109,8 +113,8 @@ class MultistageSplit(Rule):
             yield self.skip(stage.from_instruction.line, "no build context to read the project from")
             return
         stack = _stack(ctx, ecosystem)
-        if stack is None:
-            return
+        if stack is None or not any(c.kind in _BUILDS[ecosystem] for c in stack.install_commands):
+            return  # nothing is built or installed here: no toolchain to leave behind
         from ..split_plans import PLANNERS
 
         try:
@@ -123,8 +127,7 @@ class MultistageSplit(Rule):
             return
         start = stage.from_instruction.start
         end = stage.instructions[-1].end
-        dropped = sum(1 for node in df.nodes if isinstance(node, Comment) and start <= node.start < end)
-        dropped += sum(len(ins.inner_comment_lines) for ins in stage.instructions)
+        dropped = facts.dropped_comments()
         message = plan.message + (f"; {dropped} comment line(s) inside the stage are not carried over" if dropped
                                   else "")
         yield self.fix(message, stage.from_instruction.line, [TextEdit(start, end, _keep_end(df, end, plan.text))])
