@@ -17,7 +17,7 @@ from .stacks import Stack
 from .stacks.java import recognise
 
 _JDK_REPOSITORIES = ("eclipse-temurin", "openjdk", "amazoncorretto", "sapmachine")
-_MAJOR_MARKERS = ("jdk", "temurin", "openjdk", "corretto", "java", "sapmachine")
+_MAJOR_MARKERS = ("jdk", "temurin", "openjdk", "corretto", "amazoncorretto", "java", "sapmachine", "graalvm")
 
 
 def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> Plan | None:

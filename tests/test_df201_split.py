@@ -1,0 +1,124 @@
+"""DF201's pieces: config keys, image derivations, evidence readers, comment carrying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dfix.config import ConfigError, Settings, settings_from_table
+from dfix.dockerfile import parse
+from dfix.split_go import _imports_c
+from dfix.split_java import java_major
+from dfix.split_node import _jsonc
+from dfix.split_node import runtime_image as node_runtime
+from dfix.split_plans import is_toolchain_image
+from dfix.split_python import runtime_image as python_runtime
+from dfix.split_stage import CannotSplit, analyse, leading_comments
+
+HERE = Path("pyproject.toml")
+
+
+def test_runtime_images_and_extend_safe_fixes_are_read():
+    settings = settings_from_table({"extend-safe-fixes": ["df201"],
+                                    "runtime-images": {"go": "debian:bookworm-slim"}}, HERE)
+    assert settings.treats_as_safe("DF201") and not settings.treats_as_safe("DF103")
+    assert settings.runtime_image("go") == "debian:bookworm-slim"
+    assert settings.runtime_image("node") is None
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"runtime-images": {"rust": "debian:12"}}, "is not a stack"),
+    ({"runtime-images": {"go": 3}}, "must be an image reference"),
+    ({"runtime-images": {"go": "debian 12"}}, "must be an image reference"),
+    ({"runtime-images": "debian:12"}, "must be a table"),
+    ({"extend-safe-fixes": ["DF999"]}, "names no rule: DF999"),
+    ({"extend-safe-fixes": "DF2"}, None),
+])
+def test_config_validation(table, message):
+    if message is None:
+        assert settings_from_table(table, HERE).treats_as_safe("DF201")
+        return
+    with pytest.raises(ConfigError, match=message):
+        settings_from_table(table, HERE)
+
+
+@pytest.mark.parametrize("image, major", [
+    ("maven:3-eclipse-temurin-17", 17), ("maven:3.9-eclipse-temurin-21", 21), ("gradle:8-jdk17", 17),
+    ("eclipse-temurin:17-jdk", 17), ("openjdk:11", 11), ("maven:3.8-openjdk-11-slim", 11),
+    ("maven:3.9-amazoncorretto-21", 21), ("maven:3", None), ("gradle:latest", None),
+])
+def test_java_major_from_the_tag(image, major):
+    assert java_major(image) == major
+
+
+@pytest.mark.parametrize("base, runtime", [
+    ("node:20", "node:20-slim"), ("node:20-bookworm", "node:20-bookworm-slim"), ("node:20-slim", "node:20-slim"),
+    ("node:18-alpine", "node:18-alpine"), ("node", "node:slim"), ("node:latest", "node:slim"),
+])
+def test_node_runtime_is_the_slim_sibling(base, runtime):
+    assert node_runtime(base, Settings()) == runtime
+
+
+@pytest.mark.parametrize("base, runtime", [
+    ("python:3.12", "python:3.12-slim"), ("python:3.11-bookworm", "python:3.11-slim-bookworm"),
+    ("python:3.11-slim", "python:3.11-slim"), ("python", "python:slim"),
+])
+def test_python_runtime_is_the_slim_sibling(base, runtime):
+    assert python_runtime(base, Settings()) == runtime
+
+
+def test_configured_runtime_wins():
+    settings = Settings(runtime_images=(("node", "node:20-bookworm-slim"),))
+    assert node_runtime("node:20", settings) == "node:20-bookworm-slim"
+
+
+def test_tsconfig_comments_and_trailing_commas():
+    text = '{\n  // out\n  "compilerOptions": {"outDir": "build//js", /* x */ "strict": true,},\n}\n'
+    assert _jsonc(text) == {"compilerOptions": {"outDir": "build//js", "strict": True}}
+    assert _jsonc("{ not json") is None
+
+
+def test_import_c_is_seen_in_blocks_and_single_imports():
+    assert _imports_c('package main\n\nimport "C"\n')
+    assert _imports_c('package main\n\nimport (\n\t"fmt"\n\t"C"\n)\n')
+    assert not _imports_c('package main\n\nimport (\n\t"fmt"\n)\n// import "C"\n')
+
+
+@pytest.mark.parametrize("image, toolchain", [
+    ("golang:1.23", True), ("maven:3-eclipse-temurin-17", True), ("node:20", True), ("node:20-slim", False),
+    ("python:3.11-slim", False), ("eclipse-temurin:17-jre", False), ("eclipse-temurin:17-jdk", True),
+    ("debian:bookworm-slim", False), ("gcr.io/distroless/static-debian12", False),
+])
+def test_toolchain_images(image, toolchain):
+    assert is_toolchain_image(image) is toolchain
+
+
+def test_comments_directly_above_an_instruction_go_with_it():
+    df = parse("FROM node:20\n# about the workdir\nWORKDIR /app\n# loose\n\nCOPY . .\n")
+    blocks = leading_comments(df)
+    workdir, copy = df.instructions[1], df.instructions[2]
+    assert [c.text for c in blocks[id(workdir)]] == ["# about the workdir"]
+    assert id(copy) not in blocks
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("FROM node:20\nWORKDIR /app\nSHELL [\"bash\", \"-c\"]\n", "SHELL"),
+    ("FROM node:20\nARG TOKEN\nWORKDIR /app\n", "ARG TOKEN has no default"),
+    ("FROM node:20\nCOPY . .\nWORKDIR /app\n", "WORKDIR after a COPY to a relative path"),
+    ("FROM node:20\nWORKDIR /app\nCOPY --from=busybox /bin/sh /sh\n", "COPY --from another image"),
+    ("FROM node:20\nWORKDIR /app\nADD https://example.com/x.tgz /x\n", "ADD of a URL"),
+    ("FROM node:20\nWORKDIR /app\nUSER node\nRUN npm ci\n", "runs as user 'node'"),
+    ("FROM node:20\nCOPY . /app\n", "no WORKDIR"),
+])
+def test_stage_analysis_fails_closed(text, reason):
+    df = parse(text)
+    with pytest.raises(CannotSplit, match=reason):
+        analyse(df, df.stages[0])
+
+
+def test_absolute_copy_before_workdir_is_placed():
+    df = parse("FROM python:3.11\nCOPY . /srv\nWORKDIR /srv\nRUN pip install -r requirements.txt\nCMD [\"python\", \"a.py\"]\n")
+    facts = analyse(df, df.stages[0])
+    assert facts.workdir == "/srv" and facts.copies_whole_context
+    assert facts.command == ["python", "a.py"]
