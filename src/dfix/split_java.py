@@ -20,8 +20,19 @@ _JDK_REPOSITORIES = ("eclipse-temurin", "openjdk", "amazoncorretto", "sapmachine
 _MAJOR_MARKERS = ("jdk", "temurin", "openjdk", "corretto", "amazoncorretto", "java", "sapmachine", "graalvm")
 
 
-def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> Plan | None:
+def plan(facts: StageFacts, ctx: BuildContext, stack: Stack | None, settings: Any) -> Plan | None:
     line = facts.stage.from_instruction.line
+    if stack is None:
+        jar = _javac_jar(facts)  # no Maven or Gradle project: javac and jar, or nothing built
+        if jar is None:
+            return None
+        argv = command_argv(require_command(facts))
+        check_not_dev(argv, facts.command_line)
+        check_healthcheck(facts)
+        cmd_jar = _cmd_jar(facts, argv)
+        if cmd_jar != jar:
+            raise CannotSplit(facts.command_line, f"the CMD runs {cmd_jar}, but the build writes {jar}")
+        return _render(facts, settings, jar)
     if stack.root != "." or not facts.copies:
         raise CannotSplit(line, "the project is not at the context root")
     built = _build_runs(facts)
@@ -35,6 +46,11 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
         jar = _maven_jar(facts, ctx, cmd_jar)
     else:
         jar = _gradle_jar(facts, ctx, cmd_jar)
+    return _render(facts, settings, jar)
+
+
+def _render(facts: StageFacts, settings: Any, jar: str) -> Plan:
+    line = facts.stage.from_instruction.line
     major = java_major(facts.base)
     configured = configured_runtime(settings, "java")
     if major is None and not configured:
@@ -58,6 +74,45 @@ def java_major(image: str) -> int | None:
                 return int(word[len(marker):])  # gradle:8-jdk17
             if word == marker and i + 1 < len(words) and words[i + 1].split(".")[0].isdigit():
                 return int(words[i + 1].split(".")[0])  # maven:3-eclipse-temurin-17
+    return None
+
+
+def _javac_jar(facts: StageFacts) -> str | None:
+    """The jar a javac-and-jar build writes (absolute), None when nothing is compiled here."""
+    jar = None
+    compiled = False
+    for run, cmd in facts.commands():
+        words = [w.value for w in cmd.program_words()[1]]
+        program = cmd.program or ""
+        if program == "mkdir" or (program == "javac"):
+            compiled = compiled or program == "javac"
+            continue
+        if program == "jar":
+            name = _jar_file(words)
+            if name is None or "$" in name:
+                raise CannotSplit(run.instruction.line, "`jar` without a literal --file: the jar's name is not pinned")
+            if jar is not None:
+                raise CannotSplit(run.instruction.line, "more than one jar is built")
+            cwd = posixpath.join(facts.workdir, cmd.cwd) if cmd.cwd else facts.workdir
+            jar = posixpath.normpath(posixpath.join(cwd, name))
+            continue
+        raise CannotSplit(run.instruction.line, f"`{run.script.source(cmd)}` is a command the split cannot place "
+                                                "(it may write files the runtime needs)")
+    if jar is None and compiled:
+        raise CannotSplit(facts.stage.from_instruction.line, "javac runs but no jar is built: the classpath at run "
+                                                             "time is a directory of classes dfix does not track")
+    return jar
+
+
+def _jar_file(words: list[str]) -> str | None:
+    for i, word in enumerate(words[1:], 1):
+        if word in ("--file", "-f") and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--file="):
+            return word.split("=", 1)[1]
+    # Old-style `jar cfe app.jar Main -C out .`: the f in the first word takes the next operand.
+    if len(words) > 2 and not words[1].startswith("-") and "f" in words[1]:
+        return words[2]
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..dockerfile import Dockerfile, TextEdit
+from ..runs import run_script
 from ..split_stage import CannotSplit, analyse
 from ..stacks.attribute import attribute, image_ecosystem
 from .base import Finding, Rule, RuleContext, Safety
@@ -113,7 +114,10 @@ class MultistageSplit(Rule):
             yield self.skip(stage.from_instruction.line, "no build context to read the project from")
             return
         stack = _stack(ctx, ecosystem)
-        if stack is None or not any(c.kind in _BUILDS[ecosystem] for c in stack.install_commands):
+        if stack is None and ecosystem == "java":
+            if not _runs(stage, "javac"):
+                return  # no Maven or Gradle project and nothing compiled
+        elif stack is None or not any(c.kind in _BUILDS[ecosystem] for c in stack.install_commands):
             return  # nothing is built or installed here: no toolchain to leave behind
         from ..split_plans import PLANNERS
 
@@ -140,6 +144,14 @@ class MultistageSplit(Rule):
             yield self.skip(final.from_instruction.line,
                             f"not split: already multi-stage, but the final stage builds on the toolchain image "
                             f"{base}; dfix does not rework existing stages")
+
+
+def _runs(stage, program: str) -> bool:
+    for ins in stage.instructions:
+        run = run_script(ins)
+        if run is not None and any(cmd.program == program for cmd in run.commands):
+            return True
+    return False
 
 
 def _keep_end(df: Dockerfile, end: int, text: str) -> str:
