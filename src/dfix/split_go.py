@@ -16,6 +16,7 @@ from .stacks.base import flag_value
 from .stacks.go import recognise
 
 _SHELLESS = ("distroless", "scratch")
+_DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 _GO_MODULE_FILES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
 
 
@@ -34,6 +35,8 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     check_healthcheck(facts)
     program = argv[0] if argv else ""
     runs = posixpath.normpath(posixpath.join(facts.workdir, program)) if program else ""
+    if program and "/" not in program and posixpath.dirname(binary) in _DEFAULT_PATH:
+        runs = posixpath.join(posixpath.dirname(binary), program)  # found on PATH, which every base shares
     if runs != binary:
         raise CannotSplit(facts.command_line, f"the CMD runs {program or 'nothing'}, not the binary the build writes "
                                               f"({binary})")

@@ -16,7 +16,7 @@ from .split_plan import (Plan, check_healthcheck, check_not_dev, configured_runt
                          runtime_copy, tag_of)
 from .split_stage import CannotSplit, StageFacts, command_argv
 from .stacks import Stack, cache_dirs_for
-from .stacks.node import read_json, recognise
+from .stacks.node import LIFECYCLE_SCRIPTS, read_json, recognise
 
 # Programs that install the package manager itself (replayed in every install stage).
 _SETUP = {("corepack", "enable"), ("corepack", "prepare"), ("corepack", "install")}
@@ -53,6 +53,12 @@ def _check_project(facts: StageFacts, ctx: BuildContext, stack: Stack, lockfile:
         raise CannotSplit(line, stack.ambiguous or f"the project is in {stack.root}/, not at the context root")
     if stack.hazards:
         raise CannotSplit(line, f"the install reads more than the manifests: {stack.hazards[0]}")
+    scripts = _scripts(read_json(ctx, "package.json") or {})
+    hooks = [name for name in LIFECYCLE_SCRIPTS if name in scripts and name != "prepublish"]
+    if hooks:
+        # The deps stages have the manifests only; a hook like `prisma generate` reads more.
+        raise CannotSplit(line, f"the {hooks[0]} script ({scripts[hooks[0]]!r}) runs during the install and may "
+                                "read the source")
     if not ctx.is_file(lockfile):
         raise CannotSplit(line, f"no {lockfile}: a lockfile-exact install is not possible")
     if ctx.is_dir("node_modules"):

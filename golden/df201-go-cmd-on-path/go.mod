@@ -1,0 +1,3 @@
+module example.com/dfix/wordcount
+
+go 1.23
