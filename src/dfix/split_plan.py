@@ -32,8 +32,16 @@ def configured_runtime(settings: Any, key: str) -> str | None:
     return settings.runtime_image(key) or RUNTIME_IMAGE_KEYS.get(key)
 
 
+_OUR_STAGES = ("deps", "build", "prod-deps")
+
+
 def finish(template: str, facts: StageFacts, message: str, **values: Any) -> Plan:
-    text = render(template, **values)
+    name = facts.stage.name
+    if name and name.lower() in _OUR_STAGES:
+        raise CannotSplit(facts.stage.from_instruction.line, f"the stage is named {name}, a name the split uses "
+                                                             "for a build stage")
+    # The runtime stage keeps the stage's name: `docker build --target NAME` still builds the image.
+    text = render(template, runtime_name=name, **values)
     text = "\n".join(line.rstrip(" ") for line in text.split("\n"))
     if facts.newline == "\r\n":
         text = text.replace("\n", "\r\n")
