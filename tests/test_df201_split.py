@@ -14,6 +14,7 @@ from dfix.split_node import _jsonc
 from dfix.split_node import runtime_image as node_runtime
 from dfix.split_plans import is_toolchain_image
 from dfix.split_python import runtime_image as python_runtime
+from dfix.buildstate import stage_states
 from dfix.split_stage import CannotSplit, analyse, leading_comments
 
 HERE = Path("pyproject.toml")
@@ -32,7 +33,7 @@ def test_runtime_images_and_extend_safe_fixes_are_read():
     ({"runtime-images": {"go": 3}}, "must be an image reference"),
     ({"runtime-images": {"go": "debian 12"}}, "must be an image reference"),
     ({"runtime-images": "debian:12"}, "must be a table"),
-    ({"extend-safe-fixes": ["DF999"]}, "names no rule: DF999"),
+    ({"extend-safe-fixes": ["E501"]}, "wants rule codes or prefixes like DF201: E501"),
     ({"extend-safe-fixes": "DF2"}, None),
 ])
 def test_config_validation(table, message):
@@ -114,11 +115,11 @@ def test_comments_directly_above_an_instruction_go_with_it():
 def test_stage_analysis_fails_closed(text, reason):
     df = parse(text)
     with pytest.raises(CannotSplit, match=reason):
-        analyse(df, df.stages[0])
+        analyse(df, df.stages[0], stage_states(df))
 
 
 def test_absolute_copy_before_workdir_is_placed():
     df = parse("FROM python:3.11\nCOPY . /srv\nWORKDIR /srv\nRUN pip install -r requirements.txt\nCMD [\"python\", \"a.py\"]\n")
-    facts = analyse(df, df.stages[0])
+    facts = analyse(df, df.stages[0], stage_states(df))
     assert facts.workdir == "/srv" and facts.copies_whole_context
     assert facts.command == ["python", "a.py"]

@@ -21,6 +21,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 DEFAULT_SYNTAX = "docker/dockerfile:1"
 BUILDERS = ("buildkit", "podman", "kaniko")
 CONFIG_FILES = (".dfix.toml", "pyproject.toml")
+_CODE = re.compile(r"DF[0-9]{0,3}")
 
 
 class ConfigError(ValueError):
@@ -133,12 +134,11 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
             if not isinstance(raw, str):
                 raise ConfigError(f"{path}: `{key}` must be a string")
             values[attr] = check_syntax(raw, f"{path}: `{key}`") if attr == "syntax" else raw
-    if values.get("extend_safe_fixes"):
-        from .rules import unknown_codes  # here: the rule catalogue imports this module's types
-
-        unknown = unknown_codes(values["extend_safe_fixes"])
-        if unknown:
-            raise ConfigError(f"{path}: `extend-safe-fixes` names no rule: {', '.join(unknown)}")
+    # The shape only: the rule catalogue sits above this module (it imports Settings).
+    malformed = [c for c in values.get("extend_safe_fixes", ()) if c != "ALL" and not _CODE.fullmatch(c)]
+    if malformed:
+        raise ConfigError(f"{path}: `extend-safe-fixes` wants rule codes or prefixes like DF201: "
+                          f"{', '.join(malformed)}")
     if values.get("builder", "buildkit") not in BUILDERS:
         raise ConfigError(f"{path}: `builder` must be one of {', '.join(BUILDERS)}")
     return Settings(source=path, **values)

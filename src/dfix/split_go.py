@@ -87,7 +87,7 @@ def _binary(facts: StageFacts):
             raise CannotSplit(run.instruction.line, f"`{run.script.source(cmd)}` is a command the split cannot place "
                                                     "(it may write files the runtime needs)")
         sub = words[1] if len(words) > 1 else ""
-        if invocation.kind == "install":
+        if invocation.kind in ("install", "fetch"):
             continue
         if sub != "build":
             raise CannotSplit(run.instruction.line, f"`go {sub}` is not a build the split can place")

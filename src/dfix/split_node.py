@@ -15,7 +15,8 @@ from .split_knowledge import (DEV_SCRIPT_NAMES, NODE_BUILD_TOOLS, NODE_INSTALLS,
 from .split_plan import (Plan, check_healthcheck, check_not_dev, configured_runtime, finish, require_command,
                          runtime_copy, tag_of)
 from .split_stage import CannotSplit, StageFacts, command_argv
-from .stacks import Stack, cache_dirs_for
+from .managers import cache_dirs_for
+from .stacks import Stack
 from .stacks.node import LIFECYCLE_SCRIPTS, read_json, recognise
 
 # Programs that install the package manager itself (replayed in every install stage).
@@ -52,7 +53,7 @@ def _check_project(facts: StageFacts, ctx: BuildContext, stack: Stack, lockfile:
     if stack.root != "." or stack.ambiguous:
         raise CannotSplit(line, stack.ambiguous or f"the project is in {stack.root}/, not at the context root")
     if stack.hazards:
-        raise CannotSplit(line, f"the install reads more than the manifests: {stack.hazards[0]}")
+        raise CannotSplit(line, f"the install reads more than the manifests: {stack.hazards[0].message}")
     scripts = _scripts(read_json(ctx, "package.json") or {})
     hooks = [name for name in LIFECYCLE_SCRIPTS if name in scripts and name != "prepublish"]
     if hooks:
@@ -314,7 +315,7 @@ def _render(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any, i
     replay = [i for i in facts.build_steps if order.index(i) < at_build and i not in before_install and
               (i.keyword in ("ENV", "ARG") or (i.keyword in ("COPY", "ADD") and
                                                not set(i.values[:-1]) <= manifests))]
-    env = {k: v for k, v in facts.df.states[id(install_ins)].env.items() if v is not None}
+    env = {k: v for k, v in facts.states[id(install_ins)].env.items() if v is not None}
     cache = cache_dirs_for(stack.package_manager, env, "root", None)
     if not cache or cache[0].path is None:
         raise CannotSplit(install_ins.line, "the package manager's cache directory is not known")

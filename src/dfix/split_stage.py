@@ -13,7 +13,9 @@ from __future__ import annotations
 import posixpath
 import shlex
 from dataclasses import dataclass, field
+from typing import Mapping
 
+from .buildstate import State
 from .dockerfile import Comment, Dockerfile, Instruction, Stage
 from .dockerfile.expand import expand
 from .runs import RunScript, run_script
@@ -39,6 +41,7 @@ class CannotSplit(Exception):
 class StageFacts:
     df: Dockerfile
     stage: Stage
+    states: Mapping[int, State]  # the build state before each instruction, by id
     base: str  # the FROM image, variables expanded
     from_args: str  # the FROM image as written (variables kept), without `AS name`
     workdir: str
@@ -81,19 +84,20 @@ class StageFacts:
         return loose + sum(len(i.inner_comment_lines) for i in self.stage.instructions if id(i) not in self.emitted)
 
     def env_at_end(self) -> dict[str, str | None]:
-        return dict(self.df.states[id(self.stage)].env)
+        return dict(self.states[id(self.stage)].env)
 
     def commands(self) -> list[tuple[RunScript, Command]]:
         return [(run, cmd) for run in self.runs for cmd in run.commands]
 
 
-def analyse(df: Dockerfile, stage: Stage) -> StageFacts:
-    """The facts of ``stage``; raises CannotSplit with the first obstacle."""
-    state = df.states[id(stage.from_instruction)]
+def analyse(df: Dockerfile, stage: Stage, states: Mapping[int, State]) -> StageFacts:
+    """The facts of ``stage`` (``states``: the build state before each instruction, by id);
+    raises CannotSplit with the first obstacle."""
+    state = states[id(stage.from_instruction)]
     if state.base is None:
         raise CannotSplit(stage.from_instruction.line, f"the base image `{stage.base}` has a variable dfix cannot expand")
     words = stage.from_instruction.args.split()
-    facts = StageFacts(df, stage, _expanded_base(df, stage), words[0], workdir="")
+    facts = StageFacts(df, stage, states, _expanded_base(df, stage), words[0], workdir="")
     workdirs: list[Instruction] = []
     seen_build_step = False
     for ins in stage.instructions[1:]:
@@ -114,11 +118,11 @@ def analyse(df: Dockerfile, stage: Stage) -> StageFacts:
             if run is None:
                 raise CannotSplit(ins.line, "a RUN dfix cannot read as a shell script (JSON form, heredoc or "
                                             "unparsed shell)")
-            user = df.states[id(ins)].user
+            user = states[id(ins)].user
             if user is None:
                 raise CannotSplit(ins.line, "the user the RUN runs as is not known (dfix does not know the base "
                                             "image's defaults)")
-            if df.states[id(ins)].is_root is not True:
+            if states[id(ins)].is_root is not True:
                 raise CannotSplit(ins.line, f"the RUN runs as user {user!r}: ownership of what it writes is not "
                                             "modelled by the split")
             facts.runs.append(run)
@@ -132,14 +136,14 @@ def analyse(df: Dockerfile, stage: Stage) -> StageFacts:
             facts.tail.append(ins)
         else:
             raise CannotSplit(ins.line, f"{kw} is not an instruction the split knows how to place")
-    _check_values(df, stage)
-    facts.workdir = _workdir(df, stage, workdirs)
+    _check_values(stage, states)
+    facts.workdir = _workdir(stage, states, workdirs)
     facts.command, facts.command_line = _command(facts)
     return facts
 
 
 def _expanded_base(df: Dockerfile, stage: Stage) -> str:
-    from .dockerfile.state import global_arg_values
+    from .buildstate import global_arg_values
 
     return expand(stage.base, global_arg_values(df)) or stage.base
 
@@ -166,7 +170,7 @@ def _copy(facts: StageFacts, ins: Instruction) -> None:
     facts.copies.append(ins)
     facts.build_steps.append(ins)
     *sources, dest = values
-    state = facts.df.states[id(ins)]
+    state = facts.states[id(ins)]
     if [posixpath.normpath(s.lstrip("/") or ".") for s in sources] == ["."] and state.workdir:
         facts.whole_context_targets.append(posixpath.normpath(posixpath.join(state.workdir, dest)))
 
@@ -175,11 +179,11 @@ def _absolute_dest(ins: Instruction) -> bool:
     return bool(ins.values) and ins.values[-1].startswith("/")
 
 
-def _check_values(df: Dockerfile, stage: Stage) -> None:
+def _check_values(stage: Stage, states: Mapping[int, State]) -> None:
     for ins in stage.instructions[1:]:
         if ins.keyword not in ("ENV", "ARG"):
             continue
-        after = df.states[id(stage)].env
+        after = states[id(stage)].env
         names = [w.split("=", 1)[0] for w in ins.values] if ins.keyword == "ARG" else ins.values[::2]
         for name in names:
             if after.get(name) is None:
@@ -187,8 +191,8 @@ def _check_values(df: Dockerfile, stage: Stage) -> None:
                 raise CannotSplit(ins.line, f"{ins.keyword} {name} {what}: what it changes at build time is unknown")
 
 
-def _workdir(df: Dockerfile, stage: Stage, workdirs: list[Instruction]) -> str:
-    final = df.states[id(stage)].workdir
+def _workdir(stage: Stage, states: Mapping[int, State], workdirs: list[Instruction]) -> str:
+    final = states[id(stage)].workdir
     line = workdirs[-1].line if workdirs else stage.from_instruction.line
     if final is None:
         raise CannotSplit(line, "the WORKDIR is not known statically")

@@ -7,7 +7,7 @@ from typing import Iterable
 from ..dockerfile import Dockerfile, TextEdit
 from ..runs import run_script
 from ..split_stage import CannotSplit, analyse
-from ..stacks.attribute import attribute, image_ecosystem
+from ..stacks.attribute import image_ecosystem
 from .base import Finding, Rule, RuleContext, Safety
 
 
@@ -122,7 +122,7 @@ class MultistageSplit(Rule):
         from ..split_plans import PLANNERS
 
         try:
-            facts = analyse(df, stage)
+            facts = analyse(df, stage, ctx.analysis.states)
             plan = PLANNERS[ecosystem](facts, context, stack, ctx.settings)
         except CannotSplit as exc:
             yield self.skip(exc.line, f"not split: {exc.reason}")
@@ -168,23 +168,14 @@ def _is_toolchain(image: str) -> bool:
 
 
 def _ecosystem(ctx: RuleContext) -> str | None:
-    base = ctx.dockerfile.states[id(ctx.dockerfile.stages[0].from_instruction)].base
+    base = ctx.analysis.states[id(ctx.dockerfile.stages[0].from_instruction)].base
     return image_ecosystem(base) if base else None
 
 
 def _stack(ctx: RuleContext, ecosystem: str):
-    context = ctx.build_context
-    dockerfile_dir = "."
-    if ctx.path is not None and ctx.context_dir is not None:
-        try:
-            dockerfile_dir = ctx.path.resolve().parent.relative_to(ctx.context_dir.resolve()).as_posix() or "."
-        except ValueError:
-            dockerfile_dir = "."
-    key = ("attribute", ctx.dockerfile.text, dockerfile_dir)
-    if key not in context.memo:
-        try:
-            context.memo[key] = attribute(ctx.dockerfile, context, dockerfile_dir)
-        except Exception:  # the detector must never take the fixer down with it
-            return None
-    stacks = [s for s in context.memo[key][0].stacks if s.ecosystem == ecosystem]
+    try:
+        reports = ctx.analysis.stage_reports
+    except Exception:  # the detector must never take the fixer down with it
+        return None
+    stacks = [s for s in reports[0].stacks if s.ecosystem == ecosystem] if reports else []
     return stacks[0] if len(stacks) == 1 else None
