@@ -8,9 +8,9 @@ from typing import Any
 from .context import BuildContext
 from .split_knowledge import (GLIBC_GO_TAG_WORDS, GO_CGO_MODULES, GO_NON_RUNTIME_DIRS, GO_NON_RUNTIME_FILES,
                               GO_RUNTIME_FILE_SUFFIXES)
-from .split_plan import (Plan, trim_after_last_run, check_healthcheck, check_not_dev, configured_runtime, finish, require_command,
+from .split_plan import (Plan, trim_after_last_run, check_healthcheck, configured_runtime, finish, require_command,
                          runtime_copy, tag_of)
-from .split_stage import CannotSplit, StageFacts, command_argv
+from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .stacks import Stack
 from .stacks.base import flag_value
 from .stacks.go import recognise

@@ -10,9 +10,9 @@ from typing import Any
 from .context import BuildContext
 from .images import repository
 from .split_knowledge import JAVA_RUNTIME_IMAGE, MAVEN_FAT_JAR_PLUGINS
-from .split_plan import (Plan, trim_after_last_run, check_healthcheck, check_not_dev, configured_runtime, finish, require_command,
+from .split_plan import (Plan, trim_after_last_run, check_healthcheck, configured_runtime, finish, require_command,
                          runtime_copy, tag_of)
-from .split_stage import CannotSplit, StageFacts, command_argv
+from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .stacks import Stack
 from .stacks.java import recognise
 

@@ -12,9 +12,9 @@ from .runs import RunScript
 from .shell import Command, parse_shell
 from .split_knowledge import (DEV_SCRIPT_NAMES, NODE_BUILD_TOOLS, NODE_INSTALLS, NODE_OUTPUT_OVERRIDES,
                               NODE_PRUNE_COMMANDS, NODE_SLIM_SUFFIX)
-from .split_plan import (Plan, check_healthcheck, check_not_dev, configured_runtime, finish, require_command,
+from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, require_command,
                          runtime_copy, tag_of)
-from .split_stage import CannotSplit, StageFacts, command_argv
+from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .managers import cache_dirs_for
 from .stacks import Stack
 from .stacks.node import LIFECYCLE_SCRIPTS, read_json, recognise

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from typing import Any
 
 from .dockerfile import Instruction
 from .images import repository
-from .split_knowledge import DEV_PROGRAMS, DEV_SUBCOMMANDS, RUNTIME_IMAGE_KEYS
+from .split_knowledge import RUNTIME_IMAGE_KEYS
 from .split_stage import CannotSplit, StageFacts
 from .templates_env import render
-
-
-_BUILD_TOOLS = frozenset({"go", "mvn", "mvnw", "gradle", "gradlew", "npx"})
 
 
 @dataclass(frozen=True)
@@ -51,22 +47,6 @@ def finish(template: str, facts: StageFacts, message: str, **values: Any) -> Pla
 def runtime_copy(source_stage: str | None, path: str, dest: str, chown: str | None) -> str:
     flags = ([f"--from={source_stage}"] if source_stage else []) + ([f"--chown={chown}"] if chown else [])
     return " ".join(["COPY", *flags, path, dest])
-
-
-def check_not_dev(argv: list[str], line: int, what: str = "CMD") -> None:
-    """A command that serves a development environment or runs tests makes the image one."""
-    if not argv:
-        return
-    program = posixpath.basename(argv[0])
-    rest = " ".join(argv[1:])
-    if program in _BUILD_TOOLS:
-        raise CannotSplit(line, f"its {what} runs the build tool {program} at start-up: the runtime needs the toolchain")
-    if program in DEV_PROGRAMS:
-        raise CannotSplit(line, f"the image is a development or test environment: its {what} runs {program}")
-    for prog, sub in DEV_SUBCOMMANDS:
-        if program == prog and (rest == sub or rest.startswith(sub + " ") or f" {sub}" in f" {rest}"):
-            raise CannotSplit(line, f"the image is a development or test environment: its {what} runs "
-                                    f"`{program} {sub}`")
 
 
 def image_repository(image: str) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 from .context import BuildContext
 from .split_knowledge import (DEV_RUNTIME_LIBS, PYTHON_BUILD_ONLY_PACKAGES, PYTHON_FULL_VARIANT_WORDS,
                               PYTHON_SOURCE_BUILD_LIBS, PYTHON_VENV)
-from .split_plan import Plan, check_healthcheck, check_not_dev, configured_runtime, finish, require_command, tag_of
+from .split_plan import Plan, check_healthcheck, configured_runtime, finish, require_command, tag_of
 from .split_plan import trim_after_last_run
-from .split_stage import CannotSplit, StageFacts, command_argv
+from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .stacks import Stack
 from .stacks.base import positionals
 from .stacks.python import read_requirements

@@ -20,12 +20,14 @@ from .dockerfile import Comment, Dockerfile, Instruction, Stage
 from .dockerfile.expand import expand
 from .runs import RunScript, run_script
 from .shell import Command, parse_shell
+from .split_knowledge import DEV_PROGRAMS, DEV_SUBCOMMANDS
 
 # Image configuration carried to the runtime stage as written, in its original order.
 CONFIG_KEYWORDS = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "VOLUME", "STOPSIGNAL", "MAINTAINER", "HEALTHCHECK"})
 # Configuration that closes the runtime stage (after the files are in place).
 TAIL_KEYWORDS = frozenset({"USER", "ENTRYPOINT", "CMD"})
 COPY_FLAGS = frozenset({"chown", "chmod"})
+_BUILD_TOOLS = frozenset({"go", "mvn", "mvnw", "gradle", "gradlew", "npx"})
 
 
 class CannotSplit(Exception):
@@ -98,6 +100,7 @@ def analyse(df: Dockerfile, stage: Stage, states: Mapping[int, State]) -> StageF
         raise CannotSplit(stage.from_instruction.line, f"the base image `{stage.base}` has a variable dfix cannot expand")
     words = stage.from_instruction.args.split()
     facts = StageFacts(df, stage, states, _expanded_base(df, stage), words[0], workdir="")
+    _check_command_first(stage)
     workdirs: list[Instruction] = []
     seen_build_step = False
     for ins in stage.instructions[1:]:
@@ -259,3 +262,31 @@ def leading_comments(df: Dockerfile) -> dict[int, list[Comment]]:
         else:
             block = []
     return out
+
+
+def check_not_dev(argv: list[str], line: int, what: str = "CMD") -> None:
+    """A command that serves a development environment or runs tests makes the image one."""
+    if not argv:
+        return
+    program = posixpath.basename(argv[0])
+    rest = " ".join(argv[1:])
+    if program in _BUILD_TOOLS:
+        raise CannotSplit(line, f"its {what} runs the build tool {program} at start-up: the runtime needs the toolchain")
+    if program in DEV_PROGRAMS:
+        raise CannotSplit(line, f"the image is a development or test environment: its {what} runs {program}")
+    for prog, sub in DEV_SUBCOMMANDS:
+        if program == prog and (rest == sub or rest.startswith(sub + " ") or f" {sub}" in f" {rest}"):
+            raise CannotSplit(line, f"the image is a development or test environment: its {what} runs "
+                                    f"`{program} {sub}`")
+
+
+def _check_command_first(stage: Stage) -> None:
+    """A dev server, test runner or build tool as the command is the reason to give, before any other."""
+    for ins in reversed(stage.instructions):
+        if ins.keyword in ("CMD", "ENTRYPOINT"):
+            try:
+                argv = command_argv(_argv(ins))
+            except CannotSplit:
+                return
+            check_not_dev(argv, ins.line)
+            return
