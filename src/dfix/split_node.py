@@ -64,8 +64,22 @@ def _check_project(facts: StageFacts, ctx: BuildContext, stack: Stack, lockfile:
         raise CannotSplit(line, f"no {lockfile}: a lockfile-exact install is not possible")
     if ctx.is_dir("node_modules"):
         raise CannotSplit(line, "node_modules/ is in the build context (add it to .dockerignore)")
-    if not facts.copies_whole_context:
-        raise CannotSplit(line, "the project is not copied whole into the WORKDIR: what the build reads is unclear")
+    if not facts.copies_whole_context and not _manifest_at_workdir(facts, ctx):
+        raise CannotSplit(line, "package.json is not copied into the WORKDIR: where the build output lands is "
+                                "unclear")
+
+
+def _manifest_at_workdir(facts: StageFacts, ctx: BuildContext) -> bool:
+    """Some COPY puts the context's package.json into the WORKDIR (so paths there are project paths)."""
+    for ins in facts.copies:
+        *sources, dest = ins.values
+        where = facts.states[id(ins)].workdir
+        target = posixpath.normpath(posixpath.join(where or "/", dest))
+        into_dir = dest.endswith("/") or dest in (".", "./") or len(sources) > 1
+        if into_dir and target == facts.workdir and any("package.json" in ctx.matches_copy_source(s)
+                                                        for s in sources):
+            return True
+    return False
 
 
 def _steps(facts: StageFacts) -> NodeSteps:
@@ -198,7 +212,8 @@ def _output_dir(facts: StageFacts, ctx: BuildContext, pkg: dict[str, Any], steps
         return out, extras
     if cmd_file and "/" in cmd_file and not ctx.exists(cmd_file.split("/", 1)[0]) and not unknown:
         return cmd_file.split("/", 1)[0], extras  # a directory the build creates, named by the CMD
-    why = f"{', '.join(unknown)} is configured in files dfix does not evaluate" if unknown else \
+    why = f"the output directory of {', '.join(unknown)} is not known (its config is missing, unreadable, " \
+          "extends another or may move it)" if unknown else \
         "no build tool dfix knows and no CMD path into a built directory"
     raise CannotSplit(line, f"where the build writes is not known: {why}")
 

@@ -21,9 +21,9 @@ _APT_VALUE_FLAGS = frozenset({"-o", "--option", "-c", "--config-file", "-t", "--
 
 
 def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> Plan | None:
+    # No layout condition: the build stage replays the original steps and the runtime stage
+    # its COPYs, so the program finds its files where it did.
     line = facts.stage.from_instruction.line
-    if stack.root != "." or not facts.copies_whole_context:
-        raise CannotSplit(line, "the project is not copied whole into the WORKDIR: what the program reads is unclear")
     packages, first_pip = _steps(facts)
     if first_pip is None:
         return None  # nothing installed: no build to leave behind
