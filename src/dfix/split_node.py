@@ -15,7 +15,7 @@ from .split_knowledge import (DEV_SCRIPT_NAMES, NODE_BUILD_TOOLS, NODE_INSTALLS,
 from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, require_command,
                          runtime_copy, tag_of)
 from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
-from .managers import cache_dirs_for
+from .managers import by_name, cache_dirs_for
 from .stacks import Stack
 from .stacks.node import LIFECYCLE_SCRIPTS, read_json, recognise
 
@@ -62,6 +62,12 @@ def _check_project(facts: StageFacts, ctx: BuildContext, stack: Stack, lockfile:
                                 "read the source")
     if not ctx.is_file(lockfile):
         raise CannotSplit(line, f"no {lockfile}: a lockfile-exact install is not possible")
+    record = by_name(stack.package_manager)
+    if record is not None and record.exact is not None:
+        # The split installs lockfile-exact; a lockfile out of step with package.json would fail it.
+        mismatch = record.exact.sync_check(ctx.read_text("package.json") or "", ctx.read_text(lockfile) or "")
+        if mismatch:
+            raise CannotSplit(line, f"a lockfile-exact install would fail: {mismatch}")
     if ctx.is_dir("node_modules"):
         raise CannotSplit(line, "node_modules/ is in the build context (add it to .dockerignore)")
     if not facts.copies_whole_context and not _manifest_at_workdir(facts, ctx):
