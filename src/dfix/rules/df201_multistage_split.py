@@ -20,7 +20,8 @@ class MultistageSplit(Rule):
 
     ## What it does
     Rewrites a single-stage Dockerfile that builds a Node, Go, Java (Maven/Gradle) or
-    Python (pip) project into build stages and a runtime stage, from a template per stack:
+    Python (pip) project into build stages and a runtime stage, from a template per stack
+    (`templates/split_<stack>.Dockerfile.j2`):
     - Node: a deps stage (manifests, lockfile-exact install with dev dependencies, cache
       mount), a build stage (the source and the project's build script), a production
       deps stage (`npm ci --omit=dev`, `yarn --production`, `pnpm --prod`) and a runtime
@@ -32,8 +33,8 @@ class MultistageSplit(Rule):
       directories and files the original image had beside it, on a small base
       (`CGO_ENABLED=0` and a static base only when every Go file is readable and none
       imports "C"; otherwise cgo stays as it was and the base is a glibc one).
-    - Java: the original Maven/Gradle steps, then the jar (named from pom.xml, or the
-      CMD's exact path) on `eclipse-temurin:<major>-jre`.
+    - Java: the original Maven/Gradle (or javac and `jar`) steps, then the jar (named
+      from pom.xml, `jar --file`, or the CMD's exact path) on `eclipse-temurin:<major>-jre`.
     - Python: the original steps with the pip installs going into a virtualenv, then the
       virtualenv and the source on the `-slim` image of the same Python, with the runtime
       libraries of the `-dev` packages the build needed (`libpq5` for `libpq-dev`) and
@@ -41,7 +42,8 @@ class MultistageSplit(Rule):
 
     Runtime images can be set per stack in `[tool.dfix.runtime-images]`. ENV, ARG, LABEL,
     EXPOSE, VOLUME, STOPSIGNAL, USER, ENTRYPOINT and CMD are carried to the runtime stage
-    as written, in their order; the user stays the one the image had.
+    as written, in their order; the user stays the one the image had (whether the program
+    can run as a non-root user is not something dfix can show statically; DF403's job).
 
     ## Why is this bad?
     A single-stage image ships the compiler, the package manager's dev dependencies and the
