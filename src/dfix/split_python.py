@@ -36,6 +36,12 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
         return None  # a -slim image with no compilers: nothing to leave behind
     runtime = _runtime_packages(packages, line)
     if full:
+        # The full image carries -dev headers for everything: what pip compiled against them
+        # is known only from readable requirements.
+        unread = [f for f in _requirement_files(ctx, stack) if ctx.read_text(f) is None]
+        if unread or not _requirement_files(ctx, stack):
+            raise CannotSplit(line, f"the requirements ({unread[0] if unread else 'none named'}) are not readable: "
+                                    "which extensions the full image compiled against its libraries is unknown")
         runtime += [lib for lib in _source_build_libs(ctx, stack) if lib not in runtime]
     argv = command_argv(require_command(facts))
     check_not_dev(argv, facts.command_line)
@@ -115,6 +121,15 @@ def _runtime_packages(packages: list[str], line: int) -> list[str]:
         elif package not in runtime:
             runtime.append(package)  # a tool or library the program may run with: kept
     return runtime
+
+
+def _requirement_files(ctx: BuildContext, stack: Stack) -> list[str]:
+    files: list[str] = []
+    for path in stack.install_inputs:
+        if posixpath.basename(path).startswith("requirements"):
+            found = read_requirements(ctx, path)
+            files += [f for f in found.files + found.missing if f not in files]
+    return files
 
 
 def _requirement_names(ctx: BuildContext, stack: Stack) -> list[str]:
