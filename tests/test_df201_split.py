@@ -123,3 +123,41 @@ def test_absolute_copy_before_workdir_is_placed():
     facts = analyse(df, df.stages[0], stage_states(df))
     assert facts.workdir == "/srv" and facts.copies_whole_context
     assert facts.command == ["python", "a.py"]
+
+
+def _context(tmp_path, files: dict[str, str]):
+    from dfix.context import BuildContext
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return BuildContext.from_directory(tmp_path)
+
+
+def test_vite_convention_holds_unless_its_config_moves_the_output(tmp_path):
+    from dfix.split_node import _tool_output
+
+    ctx = _context(tmp_path, {"package.json": "{}", "vite.config.ts": "export default {}\n"})
+    assert _tool_output(ctx, "vite", ["vite", "build"]) == "dist"
+    assert _tool_output(ctx, "vite", ["vite", "build", "--outDir", "out"]) == "out"
+    (tmp_path / "vite.config.ts").write_text("export default { build: { outDir: 'public' } }\n")
+    moved = _context(tmp_path, {})
+    assert _tool_output(moved, "vite", ["vite", "build"]) is None
+
+
+def test_tsc_out_dir_from_the_named_project(tmp_path):
+    from dfix.split_node import _tool_output
+
+    ctx = _context(tmp_path, {"tsconfig.build.json": '{"compilerOptions": {"outDir": "./lib"}}',
+                              "tsconfig.json": '{"extends": "./base.json"}'})
+    assert _tool_output(ctx, "tsc", ["tsc", "-p", "tsconfig.build.json"]) == "lib"
+    assert _tool_output(ctx, "tsc", ["tsc"]) is None  # extends another file: not evaluated
+
+
+def test_go_data_beside_the_binary(tmp_path):
+    from dfix.split_go import _runtime_data
+
+    ctx = _context(tmp_path, {"main.go": "package main", "go.mod": "module x", "templates/a.html": "",
+                              "internal/x/x.go": "package x", "docs/a.md": "", "config.yaml": "", "Makefile": "",
+                              "README.md": ""})
+    assert _runtime_data(ctx) == [("templates", True), ("config.yaml", False)]
