@@ -6,6 +6,7 @@ import posixpath
 from typing import Any
 
 from .context import BuildContext
+from .managers import recognise
 from .split_knowledge import (DEV_RUNTIME_LIBS, PYTHON_BUILD_ONLY_PACKAGES, PYTHON_FULL_VARIANT_WORDS,
                               PYTHON_SOURCE_BUILD_LIBS, PYTHON_VENV)
 from .split_plan import Plan, check_healthcheck, configured_runtime, finish, require_command, tag_of
@@ -81,6 +82,10 @@ def _steps(facts: StageFacts):
                 raise CannotSplit(run.instruction.line, f"`{run.script.source(cmd)}` installs outside the "
                                                         "environment the split moves")
             first_pip = first_pip or run.instruction
+        elif recognise(cmd).ecosystem == "python":
+            manager = recognise(cmd).managers[0].name
+            raise CannotSplit(run.instruction.line, f"{manager} is not split yet: only pip installs into a "
+                                                    "virtualenv are")
         else:
             raise CannotSplit(run.instruction.line, f"`{run.script.source(cmd)}` is a command the split cannot "
                                                     "place (it may write files the runtime needs)")
