@@ -119,7 +119,8 @@ def test_stage_analysis_fails_closed(text, reason):
 
 
 def test_absolute_copy_before_workdir_is_placed():
-    df = parse("FROM python:3.11\nCOPY . /srv\nWORKDIR /srv\nRUN pip install -r requirements.txt\nCMD [\"python\", \"a.py\"]\n")
+    df = parse("FROM python:3.11\nCOPY . /srv\nWORKDIR /srv\nRUN pip install -r requirements.txt\n"
+               "CMD [\"python\", \"a.py\"]\n")
     facts = analyse(df, df.stages[0], stage_states(df))
     assert facts.workdir == "/srv" and facts.copies_whole_context
     assert facts.command == ["python", "a.py"]

@@ -8,8 +8,8 @@ from typing import Any
 from .context import BuildContext
 from .split_knowledge import (GLIBC_GO_TAG_WORDS, GO_CGO_MODULES, GO_NON_RUNTIME_DIRS, GO_NON_RUNTIME_FILES,
                               GO_RUNTIME_FILE_SUFFIXES)
-from .split_plan import (Plan, trim_after_last_run, check_healthcheck, configured_runtime, finish, require_command,
-                         runtime_copy, tag_of)
+from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, runtime_copy, tag_of,
+                         trim_after_last_run)
 from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .stacks import Stack
 from .stacks.base import flag_value
@@ -58,7 +58,8 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
         build_steps.insert(index, "ENV CGO_ENABLED=0\n")
     shown = ", ".join(p for p, _ in data) or "no data files"
     cgo = {"set": "CGO_ENABLED=0, ", "already": "", None: "cgo as it was, "}[static]
-    message = f"split into build and runtime stages: the runtime image ({image}) gets {binary} ({cgo}beside it: {shown})"
+    message = (f"split into build and runtime stages: the runtime image ({image}) gets {binary} "
+               f"({cgo}beside it: {shown})")
     return finish("split_go.Dockerfile.j2", facts, message, from_args=facts.from_args, build_steps=build_steps,
                   runtime_image=image, config=facts.verbatim(facts.config), workdir=facts.workdir, copies=copies,
                   tail=facts.verbatim(facts.tail))

@@ -10,8 +10,8 @@ from typing import Any
 from .context import BuildContext
 from .images import repository
 from .split_knowledge import JAVA_RUNTIME_IMAGE, MAVEN_FAT_JAR_PLUGINS
-from .split_plan import (Plan, trim_after_last_run, check_healthcheck, configured_runtime, finish, require_command,
-                         runtime_copy, tag_of)
+from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, require_literal_base,
+                         runtime_copy, tag_of, trim_after_last_run)
 from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .stacks import Stack
 from .stacks.java import recognise
@@ -21,6 +21,7 @@ _MAJOR_MARKERS = ("jdk", "temurin", "openjdk", "corretto", "amazoncorretto", "ja
 
 
 def plan(facts: StageFacts, ctx: BuildContext, stack: Stack | None, settings: Any) -> Plan | None:
+    require_literal_base(facts, settings, "java")
     line = facts.stage.from_instruction.line
     if stack is None:
         jar = _javac_jar(facts)  # no Maven or Gradle project: javac and jar, or nothing built
@@ -59,7 +60,8 @@ def _render(facts: StageFacts, settings: Any, jar: str) -> Plan:
     copies = [runtime_copy("build", jar, jar, facts.chown)]
     message = f"split into build and runtime stages: the runtime image ({image}) gets {jar} only"
     return finish("split_java.Dockerfile.j2", facts, message, from_args=facts.from_args,
-                  build_steps=facts.verbatim(trim_after_last_run(facts.build_steps)), runtime_image=image, config=facts.verbatim(facts.config),
+                  build_steps=facts.verbatim(trim_after_last_run(facts.build_steps)), runtime_image=image,
+                  config=facts.verbatim(facts.config),
                   workdir=facts.workdir, copies=copies, tail=facts.verbatim(facts.tail))
 
 

@@ -12,7 +12,7 @@ from .runs import RunScript
 from .shell import Command, parse_shell
 from .split_knowledge import (DEV_SCRIPT_NAMES, NODE_BUILD_TOOLS, NODE_INSTALLS, NODE_OUTPUT_OVERRIDES,
                               NODE_PRUNE_COMMANDS, NODE_SLIM_SUFFIX)
-from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, require_command,
+from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, require_literal_base,
                          runtime_copy, tag_of)
 from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .managers import by_name, cache_dirs_for
@@ -36,6 +36,7 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     if install is None:
         raise CannotSplit(facts.stage.from_instruction.line,
                           f"{stack.package_manager}: no production-only install form is modelled for it")
+    require_literal_base(facts, settings, "node")
     _check_project(facts, ctx, stack, install["lockfile"])
     steps = _steps(facts)
     if not steps.builds:

@@ -71,3 +71,11 @@ def trim_after_last_run(steps: list[Instruction]) -> list[Instruction]:
     """Build steps up to the last RUN: COPY/ENV after it reach no artefact the runtime takes."""
     last = max((i for i, ins in enumerate(steps) if ins.keyword == "RUN"), default=-1)
     return steps[: last + 1]
+
+
+def require_literal_base(facts: StageFacts, settings: Any, key: str) -> None:
+    """A runtime image derived from a FROM that names an ARG would not follow `--build-arg`."""
+    if "$" in facts.from_args and not settings.runtime_image(key):
+        raise CannotSplit(facts.stage.from_instruction.line,
+                          f"the base image comes from a variable ({facts.from_args}): a runtime image derived from "
+                          f"its default would not follow --build-arg (set [tool.dfix.runtime-images] {key})")

@@ -9,7 +9,8 @@ from .context import BuildContext
 from .managers import recognise
 from .split_knowledge import (DEV_RUNTIME_LIBS, PYTHON_BUILD_ONLY_PACKAGES, PYTHON_FULL_VARIANT_WORDS,
                               PYTHON_SOURCE_BUILD_LIBS, PYTHON_VENV)
-from .split_plan import Plan, check_healthcheck, configured_runtime, finish, require_command, tag_of
+from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, require_literal_base,
+                         tag_of)
 from .split_plan import trim_after_last_run
 from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .stacks import Stack
@@ -25,6 +26,7 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     # No layout condition: the build stage replays the original steps and the runtime stage
     # its COPYs, so the program finds its files where it did.
     line = facts.stage.from_instruction.line
+    require_literal_base(facts, settings, "python")
     packages, first_pip = _steps(facts)
     if first_pip is None:
         return None  # nothing installed: no build to leave behind

@@ -97,7 +97,8 @@ def analyse(df: Dockerfile, stage: Stage, states: Mapping[int, State]) -> StageF
     raises CannotSplit with the first obstacle."""
     state = states[id(stage.from_instruction)]
     if state.base is None:
-        raise CannotSplit(stage.from_instruction.line, f"the base image `{stage.base}` has a variable dfix cannot expand")
+        raise CannotSplit(stage.from_instruction.line,
+                          f"the base image `{stage.base}` has a variable dfix cannot expand")
     words = stage.from_instruction.args.split()
     facts = StageFacts(df, stage, states, _expanded_base(df, stage), words[0], workdir="")
     _check_command_first(stage)
@@ -271,7 +272,8 @@ def check_not_dev(argv: list[str], line: int, what: str = "CMD") -> None:
     program = posixpath.basename(argv[0])
     rest = " ".join(argv[1:])
     if program in _BUILD_TOOLS:
-        raise CannotSplit(line, f"its {what} runs the build tool {program} at start-up: the runtime needs the toolchain")
+        raise CannotSplit(line, f"its {what} runs the build tool {program} at start-up: the runtime needs the "
+                                "toolchain")
     if program in DEV_PROGRAMS:
         raise CannotSplit(line, f"the image is a development or test environment: its {what} runs {program}")
     for prog, sub in DEV_SUBCOMMANDS:
