@@ -44,9 +44,10 @@ def prepare(name: str, tmp: Path) -> tuple[dict, Path, Path, Path]:
 
 
 def bench(lab: Path, name: str, context: Path, before: Path, after: Path, edit: str, tmp: Path) -> dict:
+    # rebuild-bench's default work directory is named by the second: runs started together collide.
     cmd = [str(lab / "rebuild-bench"), str(context), str(before), str(after), "--label", f"{name}-before",
            "--label", f"{name}-after", "--phases", "cold,edit", "--edit", edit, "--json", str(tmp / "bench.json"),
-           "--timeout", "900"]
+           "--timeout", "900", "--workdir", str(tmp / "bench-work")]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return json.loads((tmp / "bench.json").read_text())
