@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
+from .argv import operands, option_value
 from .record import CacheSpec, Classified, DepsOnly, Kind, Manager, MountRecipe
 
 if TYPE_CHECKING:
@@ -21,41 +22,19 @@ _MOD_VERBS = {"download": Kind.FETCH, "vendor": Kind.FETCH, "tidy": Kind.ADD, "v
               "graph": Kind.FETCH, "why": Kind.FETCH, "edit": Kind.ADD, "init": Kind.ADD}
 
 
-def _positionals(values: list[str]) -> list[str]:
-    out, skip = [], False
-    for word in values:
-        if skip:
-            skip = False
-        elif word.startswith("-"):
-            skip = word in VALUE_FLAGS
-        else:
-            out.append(word)
-    return out
-
-
-def _flag(values: list[str], name: str) -> str | None:
-    found = None
-    for i, word in enumerate(values):
-        if word == name and i + 1 < len(values):
-            found = values[i + 1]
-        elif word.startswith(name + "="):
-            found = word.split("=", 1)[1]
-    return found
-
-
 def classify_go(manager: Manager, verb: str | None, args: list["Word"]) -> Classified | None:
     values = [w.value for w in args]
-    operands = _positionals(values)
-    if not operands:
+    words = operands(values, VALUE_FLAGS)
+    if not words:
         return Classified(Kind.INERT if set(values) & manager.inert_args else Kind.UNKNOWN)
-    if operands[0] == "mod":
-        kind = _MOD_VERBS.get(operands[1], Kind.UNKNOWN) if len(operands) > 1 else Kind.UNKNOWN
+    if words[0] == "mod":
+        kind = _MOD_VERBS.get(words[1], Kind.UNKNOWN) if len(words) > 1 else Kind.UNKNOWN
     else:
-        kind = _VERBS.get(operands[0], Kind.UNKNOWN)
-    if operands[0] == "install" and any("@" in a for a in operands[1:]):
+        kind = _VERBS.get(words[0], Kind.UNKNOWN)
+    if words[0] == "install" and any("@" in a for a in words[1:]):
         kind = Kind.TOOL  # `go install tool@version`: a tool, not the project
-    output = _flag(values, "-o")
-    return Classified(kind, project_dir=_flag(values, "-C"), outputs=(output,) if output else ())
+    output = option_value(values, ("-o",))
+    return Classified(kind, project_dir=option_value(values, ("-C",)), outputs=(output,) if output else ())
 
 
 def module_downloads_needed(context, root: str | None = None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
+from .argv import operands
 from .record import CacheSpec, Classified, DepsOnly, Kind, Manager, MountRecipe
 
 if TYPE_CHECKING:
@@ -25,21 +26,9 @@ MAVEN_FILE_FLAGS = frozenset({"-s", "--settings", "-gs", "--global-settings", "-
 _INERT = frozenset({"-v", "--version", "-h", "--help", "-?"})
 
 
-def _goals(manager: Manager, values: list[str]) -> list[str]:
-    out, skip = [], False
-    for word in values:
-        if skip:
-            skip = False
-        elif word.startswith("-"):
-            skip = word in manager.value_flags
-        else:
-            out.append(word)
-    return out
-
-
 def classify_build_tool(manager: Manager, verb: str | None, args: list["Word"]) -> Classified | None:
     values = [w.value for w in args]
-    goals = _goals(manager, values)
+    goals = operands(values, manager.value_flags)
     if not goals:
         # `mvn -V` shows the version and goes on building: only these print and exit.
         return Classified(Kind.INERT if set(values) & _INERT else Kind.UNKNOWN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .argv import operands, option_value
 from .record import CacheSpec, Classified, DepsOnly, Kind, LockWrite, Manager, MountRecipe
 
 if TYPE_CHECKING:
@@ -33,27 +34,15 @@ def is_local_path(word: str) -> bool:
     return word in (".", "..") or word.startswith(("./", "../", "/", "file:")) or word.endswith((".whl", ".tar.gz"))
 
 
-def _flag_value(words: list[str], names: tuple[str, ...]) -> str | None:
+def _editable(values: list[str]) -> str | None:
+    """pip's -e/--editable target (`-e=x` is not pip's spelling, so only the long option takes `=`)."""
     found = None
-    for i, word in enumerate(words):
-        for name in names:
-            if word == name and i + 1 < len(words):
-                found = words[i + 1]
-            elif word.startswith(name + "=") and name.startswith("--"):
-                found = word[len(name) + 1 :]
+    for i, value in enumerate(values):
+        if value in ("-e", "--editable") and i + 1 < len(values):
+            found = values[i + 1]
+        elif value.startswith("--editable="):
+            found = value.split("=", 1)[1]
     return found
-
-
-def _positionals(words: list[str]) -> list[str]:
-    out, skip = [], False
-    for word in words:
-        if skip:
-            skip = False
-        elif word.startswith("-"):
-            skip = word in VALUE_FLAGS
-        else:
-            out.append(word)
-    return out
 
 
 def requirement_files(args: list[str]) -> list[str]:
@@ -77,8 +66,8 @@ def classify_pip(manager: Manager, verb: str | None, args: list["Word"]) -> Clas
     rest = [w.value for w in args]
     rest = rest[rest.index(verb) + 1 :] if verb in rest else rest
     files = requirement_files(rest)
-    editable = _flag_value(rest, ("-e", "--editable"))
-    targets = [a for a in _positionals(rest) if is_local_path(a)]
+    editable = _editable(rest)
+    targets = [a for a in operands(rest, VALUE_FLAGS) if is_local_path(a)]
     if editable and is_local_path(editable):
         targets.append(editable)
     if targets:
@@ -92,7 +81,7 @@ def classify_uv(manager: Manager, verb: str | None, args: list["Word"]) -> Class
     """`uv pip install ...` is pip's command line; the rest are uv's own verbs."""
     if verb == "pip":
         values = [w.value for w in args]
-        sub = _positionals(values[values.index("pip") + 1 :])[:1]
+        sub = operands(values[values.index("pip") + 1 :], VALUE_FLAGS)[:1]
         if not sub:
             return Classified(U)
         inner = [w for w in args[values.index("pip") + 1 :]]

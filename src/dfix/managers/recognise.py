@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Mapping
 
 from ..shell import Command, Word, first_operand
+from .argv import operands, option_value
 from .record import Classified, Kind, Manager
 from .registry import MANAGERS, SETUPTOOLS
 from .system import SYSTEM_COMMANDS
@@ -97,7 +98,7 @@ def _classify(command: Command, program: str, managers: tuple[Manager, ...], arg
     values = [w.value for w in args]
     own = manager.classify(manager, verb, args) if manager.classify else None
     if own is None:
-        own = Classified(_kind(manager, verb, values), project_dir=_flag_value(values, manager.project_dir_flags))
+        own = Classified(_kind(manager, verb, values), project_dir=option_value(values, manager.project_dir_flags))
     return Call(command, program, managers, own.kind, verb, verb_word, tuple(args), env, own.files,
                 own.project_dir, own.outputs)
 
@@ -112,32 +113,9 @@ def _kind(manager: Manager, verb: str | None, values: list[str]) -> Kind:
         if manager.script_verbs and verb is not None and verb not in manager.not_scripts:
             return Kind.BUILD  # `yarn build` runs the package.json script
         return Kind.UNKNOWN
-    if kind is Kind.INSTALL and verb in manager.adds_with_arguments and len(_operands(manager, values)) > 1:
+    if kind is Kind.INSTALL and verb in manager.adds_with_arguments and len(operands(values, manager.value_flags)) > 1:
         return Kind.ADD  # `npm install express`: adds a package
     if kind is Kind.PROJECT and set(values) & manager.deps_only_markers:
         return Kind.INSTALL
     return kind
 
-
-def _operands(manager: Manager, values: list[str]) -> list[str]:
-    out, skip = [], False
-    for value in values:
-        if skip:
-            skip = False
-        elif value.startswith("-"):
-            skip = value in manager.value_flags
-        else:
-            out.append(value)
-    return out
-
-
-def _flag_value(values: list[str], names: tuple[str, ...]) -> str | None:
-    """The value of ``--name value`` or ``--name=value`` (last occurrence wins, like most CLIs)."""
-    found: str | None = None
-    for i, value in enumerate(values):
-        for name in names:
-            if value == name and i + 1 < len(values):
-                found = values[i + 1]
-            elif value.startswith(name + "=") and name.startswith("--"):
-                found = value[len(name) + 1 :]
-    return found

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from ..managers import Kind, recognise
+from ..managers.argv import operands as positionals, option_value as flag_value  # noqa: F401 (re-exported)
 from ..shell import Command
 
 ECOSYSTEMS = ("node", "python", "go", "java")
@@ -134,29 +135,3 @@ def disagreement(used: str, claimed: list[str], claimed_by: str) -> str | None:
     if claimed and used not in claimed:
         return f"the Dockerfile installs with {used} but {claimed_by} {', '.join(claimed)}"
     return None
-
-
-def flag_value(words: list[str], names: tuple[str, ...]) -> str | None:
-    """The value of ``--name value`` or ``--name=value`` (last occurrence wins, like most CLIs)."""
-    found: str | None = None
-    for i, word in enumerate(words):
-        for name in names:
-            if word == name and i + 1 < len(words):
-                found = words[i + 1]
-            elif word.startswith(name + "=") and name.startswith("--"):
-                found = word[len(name) + 1 :]
-    return found
-
-
-def positionals(words: list[str], value_flags: frozenset[str] = frozenset()) -> list[str]:
-    """Non-flag words, skipping the values of flags known to take one."""
-    out: list[str] = []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word.startswith("-"):
-            skip = word in value_flags
-        else:
-            out.append(word)
-    return out
