@@ -15,7 +15,7 @@ from typing import Any
 
 from . import engine
 from .cachesim import CacheModel, Step
-from .cachesim_git import last_commits, repo_root, to_context
+from .cachesim_git import Commit, GitError, last_commits, repo_root, to_context
 from .config import ConfigFinder
 from .detect import load_context
 from .discover import Target
@@ -127,10 +127,10 @@ def _pair_rest(a: list[Step], b: list[Step]) -> dict[int, Step]:
 
 @dataclass
 class History:
-    commits: list[Any]  # cachesim_git.Commit, newest first
+    commits: list[Commit]  # newest first
     original: dict[int, int]  # id(step) -> commits that re-run it
-    rewritten: dict[int, int]
-    install_commits: dict[str, list[Any]]  # "original"/"rewritten" -> commits re-running an install step
+    rewritten: dict[int, int]  # over the rewrite's steps (the original's when there is no rewrite)
+    install_commits: dict[str, list[Commit]]  # "original"/"rewritten" -> commits re-running an install step
 
 
 def replay(subject: Subject, count: int) -> History:
@@ -138,13 +138,13 @@ def replay(subject: Subject, count: int) -> History:
     try:
         ctx_in_repo = subject.context.resolve().relative_to(root).as_posix()
     except ValueError:
-        ctx_in_repo = None
+        raise GitError(f"the build context {subject.context} is outside the git repository {root}") from None
     commits = last_commits(root, count)
     sides = {"original": subject.original, "rewritten": subject.rewritten or subject.original}
     counts: dict[str, dict[int, int]] = {name: {id(s): 0 for s in side.model.steps} for name, side in sides.items()}
-    installs: dict[str, list[Any]] = {name: [] for name in sides}
+    installs: dict[str, list[Commit]] = {name: [] for name in sides}
     for commit in commits:
-        paths = to_context(commit.paths, ctx_in_repo) if ctx_in_repo is not None else []
+        paths = to_context(commit.paths, ctx_in_repo)
         for name, side in sides.items():
             why = side.model.reruns(paths)
             hit_install = False
@@ -194,40 +194,19 @@ def explain_subject(subject: Subject, changed: list[str] | None = None, changed_
     """The JSON document for one Dockerfile (the shape of ``--format json``'s ``dockerfiles[i]``)."""
     sides = [("original", subject.original)] + ([("rewritten", subject.rewritten)] if subject.rewritten else [])
     rows = {name: [step_dict(side, s) for s in side.model.steps] for name, side in sides}
-    partner = {}
-    for old, new in subject.pairs:
-        if old is not None:
-            partner[("original", id(old))] = new
-        if new is not None:
-            partner[("rewritten", id(new))] = old
-    for name, _side_ in sides:
-        for row, step in zip(rows[name], _side_.model.steps):
+    partner = _partners(subject)
+    for name, side in sides:
+        for row, step in zip(rows[name], side.model.steps):
             mate = partner.get((name, id(step))) if subject.rewritten else None
             row["pair_line"] = mate.line if mate is not None else None
     doc: dict[str, Any] = {"path": str(subject.path), "context": str(subject.context),
                            "target": subject.original.model.stage_label(subject.original.model.target),
                            "fixes": [{"code": f.code, "line": f.line, "message": f.message} for f in subject.fixes]}
     if changed is not None or changed_args:
-        for name, side in sides:
-            why = side.model.reruns(changed or [], changed_args or [])
-            for row, step in zip(rows[name], side.model.steps):
-                row["reruns"] = why[step] is not None
-                row["rerun_because"] = why[step]
-        doc["changed"] = {"paths": list(changed or []), "build_args": list(changed_args or [])}
+        _add_reruns(doc, sides, rows, changed or [], changed_args or [])
     hist = replay(subject, history) if history is not None else None
     if hist is not None:
-        counts = {"original": hist.original, "rewritten": hist.rewritten if subject.rewritten else hist.original}
-        for name, side in sides:
-            other = "rewritten" if name == "original" else "original"
-            for row, step in zip(rows[name], side.model.steps):
-                mate = partner.get((name, id(step))) if subject.rewritten else step
-                row["rebuilds"] = {name: counts[name][id(step)],
-                                   other: counts[other].get(id(mate)) if mate is not None else None}
-        doc["history"] = {
-            "commits": len(hist.commits),
-            "install_reruns": {name: [{"sha": c.short, "subject": c.subject} for c in hist.install_commits[name]]
-                               for name in ("original", "rewritten")},
-        }
+        _add_history(doc, subject, sides, rows, hist, partner)
     if logged is not None:
         secs = step_seconds(subject, logged)
         for (name, side), table in zip(sides, secs):
@@ -241,13 +220,48 @@ def explain_subject(subject: Subject, changed: list[str] | None = None, changed_
     return doc
 
 
+def _partners(subject: Subject) -> dict[tuple[str, int], Step | None]:
+    """(side, id(step)) -> the step it is paired with in the other file."""
+    partner: dict[tuple[str, int], Step | None] = {}
+    for old, new in subject.pairs:
+        if old is not None:
+            partner[("original", id(old))] = new
+        if new is not None:
+            partner[("rewritten", id(new))] = old
+    return partner
+
+
+def _add_reruns(doc: dict[str, Any], sides: list[tuple[str, Side]], rows: dict[str, list[dict]],
+                changed: list[str], changed_args: list[str]) -> None:
+    for name, side in sides:
+        why = side.model.reruns(changed, changed_args)
+        for row, step in zip(rows[name], side.model.steps):
+            row["reruns"] = why[step] is not None
+            row["rerun_because"] = why[step]
+    doc["changed"] = {"paths": list(changed), "build_args": list(changed_args)}
+
+
+def _add_history(doc: dict[str, Any], subject: Subject, sides: list[tuple[str, Side]], rows: dict[str, list[dict]],
+                 hist: History, partner: dict[tuple[str, int], Step | None]) -> None:
+    counts = {"original": hist.original, "rewritten": hist.rewritten}
+    for name, side in sides:
+        other = "rewritten" if name == "original" else "original"
+        for row, step in zip(rows[name], side.model.steps):
+            mate = partner.get((name, id(step))) if subject.rewritten else step
+            row["rebuilds"] = {name: counts[name][id(step)],
+                               other: counts[other].get(id(mate)) if mate is not None else None}
+    doc["history"] = {
+        "commits": len(hist.commits),
+        "install_reruns": {name: [{"sha": c.short, "subject": c.subject} for c in hist.install_commits[name]]
+                           for name in ("original", "rewritten")},
+    }
+
+
 def _history_seconds(subject: Subject, hist: History, secs: tuple[dict[int, float], dict[int, float]]) -> dict:
     """Build seconds over the replayed commits: each step's logged time times its re-runs."""
     original = sum(secs[0].get(id(s), 0.0) * hist.original[id(s)] for s in subject.original.model.steps)
     side = subject.rewritten or subject.original
-    table = secs[1] if subject.rewritten else secs[0]
-    counts = hist.rewritten if subject.rewritten else hist.original
-    rewritten = sum(table.get(id(s), 0.0) * counts[id(s)] for s in side.model.steps)
+    rewritten = sum(secs[1].get(id(s), 0.0) * hist.rewritten[id(s)] for s in side.model.steps)
     return {"original": round(original, 1), "rewritten": round(rewritten, 1), "saved": round(original - rewritten, 1)}
 
 
@@ -261,10 +275,9 @@ def rebuild_rows(path: str | Path, history: int = 50, context: str | Path | None
     opts = options or Options(context=Path(context) if context is not None else None)
     subject = load_subject(Target(path, path.parent), opts)
     hist = replay(subject, history)
-    rewritten_counts = hist.rewritten if subject.rewritten else hist.original
     rows = []
     for old, new in subject.pairs:
         rows.append(((new or old).text,
                      hist.original[id(old)] if old is not None else 0,
-                     rewritten_counts[id(new)] if new is not None else 0))
+                     hist.rewritten[id(new)] if new is not None else 0))
     return rows
