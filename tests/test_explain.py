@@ -83,6 +83,7 @@ def test_cli_history_json_shape(repo: Path):
         {"rewritten": 1, "original": 3}, {"rewritten": 3, "original": 3}]
     history = doc["history"]
     assert history["commits"] == 4
+    assert history["dockerfile_edited"] == []
     assert [c["subject"] for c in history["install_reruns"]["original"]] == [
         "edit app again", "add a dependency", "edit app"]
     assert [c["subject"] for c in history["install_reruns"]["rewritten"]] == ["add a dependency"]

@@ -17,6 +17,7 @@ from . import engine
 from .cachesim import CacheModel, Step
 from .cachesim_git import Commit, GitError, last_commits, repo_root, to_context
 from .config import ConfigFinder
+from .context import BuildContext
 from .detect import load_context
 from .discover import Target
 from .dockerfile import Dockerfile
@@ -57,8 +58,9 @@ def load_subject(target: Target, options: Options, finder: ConfigFinder | None =
     context_dir = options.context if options.context is not None else target.path.parent
     text = read_dockerfile(target.path)
     settings = settings_for(target, options, finder)
-    result = engine.run(text, select_rules(settings.select, settings.ignore), settings, target.path, context_dir)
     ctx, dockerfile_dir = load_context(target.path, context_dir)
+    result = engine.run(text, select_rules(settings.select, settings.ignore), settings, target.path, context_dir,
+                        build_context=ctx)
     original = _side(text, ctx, dockerfile_dir, target_stage)
     rewritten = _side(result.text, ctx, dockerfile_dir, target_stage) if result.changed else None
     pairs = pair_steps(original.model.steps, rewritten.model.steps) if rewritten else \
@@ -66,7 +68,7 @@ def load_subject(target: Target, options: Options, finder: ConfigFinder | None =
     return Subject(target.path, context_dir, original, rewritten, result.fixes, pairs)
 
 
-def _side(text: str, ctx, dockerfile_dir: str, target_stage: str | None) -> Side:
+def _side(text: str, ctx: BuildContext, dockerfile_dir: str, target_stage: str | None) -> Side:
     df = engine.load(text)
     model = CacheModel(df, ctx, target_stage)
     lines: set[int] = set()
@@ -130,7 +132,8 @@ class History:
     commits: list[Commit]  # newest first
     original: dict[int, int]  # id(step) -> commits that re-run it
     rewritten: dict[int, int]  # over the rewrite's steps (the original's when there is no rewrite)
-    install_commits: dict[str, list[Commit]]  # "original"/"rewritten" -> commits re-running an install step
+    install_commits: dict[str, list[Commit]]
+    dockerfile_commits: list[Commit]  # commits that edited the Dockerfile: replayed as a context change only  # "original"/"rewritten" -> commits re-running an install step
 
 
 def replay(subject: Subject, count: int) -> History:
@@ -140,6 +143,7 @@ def replay(subject: Subject, count: int) -> History:
     except ValueError:
         raise GitError(f"the build context {subject.context} is outside the git repository {root}") from None
     commits = last_commits(root, count)
+    dockerfile_in_repo = subject.path.resolve().relative_to(root).as_posix()
     sides = {"original": subject.original, "rewritten": subject.rewritten or subject.original}
     counts: dict[str, dict[int, int]] = {name: {id(s): 0 for s in side.model.steps} for name, side in sides.items()}
     installs: dict[str, list[Commit]] = {name: [] for name in sides}
@@ -154,7 +158,8 @@ def replay(subject: Subject, count: int) -> History:
                     hit_install = hit_install or side.is_install(step)
             if hit_install:
                 installs[name].append(commit)
-    return History(commits, counts["original"], counts["rewritten"], installs)
+    edited = [c for c in commits if dockerfile_in_repo in c.paths]
+    return History(commits, counts["original"], counts["rewritten"], installs, edited)
 
 
 def step_seconds(subject: Subject, logged: list[LoggedStep]) -> tuple[dict[int, float], dict[int, float]]:
@@ -254,6 +259,7 @@ def _add_history(doc: dict[str, Any], subject: Subject, sides: list[tuple[str, S
         "commits": len(hist.commits),
         "install_reruns": {name: [{"sha": c.short, "subject": c.subject} for c in hist.install_commits[name]]
                            for name in ("original", "rewritten")},
+        "dockerfile_edited": [c.short for c in hist.dockerfile_commits],
     }
 
 

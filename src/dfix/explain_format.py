@@ -80,6 +80,9 @@ def footer(doc: dict[str, Any]) -> list[str]:
             shown = ", ".join(h["sha"] for h in hits[:12]) + (" ..." if len(hits) > 12 else "")
             lines.append(f"{side}: the dependency install re-runs in {len(hits)} of {history['commits']} commits"
                          + (f" ({shown})" if hits else ""))
+        if history.get("dockerfile_edited"):
+            lines.append(f"{len(history['dockerfile_edited'])} of those commits edited the Dockerfile itself; "
+                         "the replay uses today's Dockerfile")
         if "seconds" in history:
             s = history["seconds"]
             lines.append(f"step time over those commits: {s['original']} s -> {s['rewritten']} s "
