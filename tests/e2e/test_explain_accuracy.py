@@ -57,28 +57,60 @@ def _key(name: str, single_stage: bool) -> tuple:
     return stage, int(m.group("n")), int(m.group("total")), m.group("keyword").upper()
 
 
-def _predicted(dockerfile: Path, context: Path, changed: list[str]) -> set[tuple]:
-    model = CacheModel(parse(dockerfile.read_text()), BuildContext.from_directory(context))
+def _model(dockerfile: Path, context: Path) -> CacheModel:
+    return CacheModel(parse(dockerfile.read_text()), BuildContext.from_directory(context))
+
+
+def _predicted(model: CacheModel, changed: list[str]) -> set[tuple]:
     why = model.reruns(changed)
     return {_key(f"{model.label(s)} {s.keyword}", model.single_stage) for s in model.steps if why[s] is not None}
+
+
+def _cache_lost(model: CacheModel, executed: set[tuple]) -> bool:
+    """A step ran that nothing but a lost cache can re-run: its parent stayed cached and it reads no input.
+
+    Such a step's key is its parent's key and its text; the builder cache is shared with
+    other users of the daemon, and a `docker builder prune` between two phases looks like this.
+    """
+    def ran(step) -> bool:
+        return _key(f"{model.label(step)} {step.keyword}", model.single_stage) in executed
+
+    return any(ran(s) and not (s.parent is not None and ran(s.parent)) and not s.context_sources
+               and not s.stage_inputs and not s.build_args for s in model.steps)
+
+
+def _measure(lab: Path, app, context: Path, before: Path, after: Path, tmp: Path, attempts: int = 3):
+    """rebuild-bench's phases, re-run when another build on the shared daemon emptied the cache mid-run."""
+    for attempt in range(attempts):
+        report = _bench(lab, app, context, before, after, tmp)
+        changes = {"edit": [report["edit"]["path"]] if report["edit"]["path"] else []}
+        if "dep" in app.phases:
+            changes["dep"] = report["dep_change"]["files"] + report["dep_change"]["removed"]
+        lost = False
+        for dockerfile, entry in zip((before, after), report["dockerfiles"]):
+            model = _model(dockerfile, context)
+            for phase in changes:
+                summary = entry["summary"][phase]
+                assert summary["status"] == "ok", summary
+                lost = lost or _cache_lost(model, {_key(n, model.single_stage) for n in summary["executed"]})
+        if not lost:
+            return report, changes
+        print(f"{app.name}: builder cache lost during attempt {attempt + 1}; measuring again")
+    pytest.fail(f"{app.name}: the builder cache was emptied during each of {attempts} runs "
+                "(another `docker builder prune` on the shared daemon?)")
 
 
 @pytest.mark.parametrize("app", load_apps(), ids=lambda a: a.name)
 def test_model_predicts_executed_steps(app, lab: Path, tmp_path: Path):
     context, before, after = _prepare(app, tmp_path)
-    report = _bench(lab, app, context, before, after, tmp_path)
-    changes = {"edit": [report["edit"]["path"]] if report["edit"]["path"] else []}
-    if "dep" in app.phases:
-        changes["dep"] = report["dep_change"]["files"] + report["dep_change"]["removed"]
-        assert changes["dep"], "the dependency change changed no file"
+    report, changes = _measure(lab, app, context, before, after, tmp_path)
+    assert all(changes.values()), f"a phase changed no file: {changes}"
     checked = 0
     for dockerfile, entry in zip((before, after), report["dockerfiles"]):
-        single = len(parse(dockerfile.read_text()).stages) == 1
+        model = _model(dockerfile, context)
         for phase, paths in changes.items():
-            summary = entry["summary"][phase]
-            assert summary["status"] == "ok", summary
-            executed = {_key(name, single) for name in summary["executed"]}
-            predicted = _predicted(dockerfile, context, paths)
+            executed = {_key(name, model.single_stage) for name in entry["summary"][phase]["executed"]}
+            predicted = _predicted(model, paths)
             assert predicted == executed, (f"{dockerfile.name} {phase} ({paths}): model {sorted(predicted)} "
                                            f"!= BuildKit {sorted(executed)}")
             checked += 1
