@@ -67,11 +67,18 @@ def _predicted(model: CacheModel, changed: list[str]) -> set[tuple]:
 
 
 def _cache_lost(model: CacheModel, executed: set[tuple]) -> bool:
-    """A step ran that nothing but a lost cache can re-run: its parent stayed cached and it reads no input.
+    """Signs that another build on the shared daemon emptied the cache during the run.
 
-    Such a step's key is its parent's key and its text; the builder cache is shared with
-    other users of the daemon, and a `docker builder prune` between two phases looks like this.
+    A step ran whose parent stayed cached and that reads no input: its key is its parent's
+    key and its text, so only a `docker builder prune` between two phases re-runs it.  Or a
+    step ran that this file does not have: BuildKit solved a vertex shared with a concurrent
+    build (same base, same instruction) and printed it under that build's name (seen:
+    `[2/6] WORKDIR /app` in a 4-step file while another engineer's build ran).
     """
+    mine = {_key(f"{model.label(s)} {s.keyword}", model.single_stage): s for s in model.steps}
+    if executed - set(mine):
+        return True
+
     def ran(step) -> bool:
         return _key(f"{model.label(step)} {step.keyword}", model.single_stage) in executed
 
