@@ -72,7 +72,7 @@ def _side(text: str, ctx: BuildContext, dockerfile_dir: str, target_stage: str |
     df = engine.load(text)
     model = CacheModel(df, ctx, target_stage)
     lines: set[int] = set()
-    for report in attribute(df, ctx, dockerfile_dir):
+    for report in attribute(df, ctx, dockerfile_dir=dockerfile_dir):
         for stack in report.to_dict()["stacks"]:
             lines.update(command["line"] for command in stack["install_commands"])
     installs = {id(s) for s in model.steps
