@@ -38,7 +38,7 @@ from typing import Iterable, Mapping
 from .context import BuildContext, glob_regex, go_clean, has_glob_meta
 from .dockerfile import Dockerfile, Instruction, Stage
 from .dockerfile.expand import expand
-from .dockerfile.state import global_arg_values
+from .buildstate import global_arg_values
 
 VERTEX_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
 _REMOTE_PREFIXES = ("http://", "https://", "git@", "git://")
