@@ -109,7 +109,7 @@ def _measure(lab: Path, app, context: Path, before: Path, after: Path, tmp: Path
 
 @pytest.mark.parametrize("app", load_apps(), ids=lambda a: a.name)
 def test_model_predicts_executed_steps(app, lab: Path, tmp_path: Path):
-    context, before, after = _prepare(app, tmp_path)
+    context, before, after, *_ = _prepare(app, tmp_path)
     report, changes = _measure(lab, app, context, before, after, tmp_path)
     assert all(changes.values()), f"a phase changed no file: {changes}"
     checked = 0
