@@ -212,6 +212,31 @@ def rules_command(code: str | None, fmt: str) -> None:
         click.echo(f"{rule.code}  {rule.name:<22} {rule.safety.value:<7} {rule.summary()}")
 
 
+@main.command("explain")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--changed", multiple=True, metavar="FILE", help="A changed context file (repeatable): which steps re-run.")
+@click.option("--changed-arg", "changed_args", multiple=True, metavar="NAME", help="A --build-arg whose value changes.")
+@click.option("--history", type=click.IntRange(min=1), metavar="N", help="Replay the last N git commits.")
+@click.option("--timings", type=click.Path(path_type=Path, dir_okay=False),
+              help="A `docker build --progress=plain` log of this Dockerfile: seconds per step.")
+@click.option("--target", help="The stage to build (default: the last).")
+@click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Build context directory (default: each Dockerfile's folder).")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Rewrite with unsafe fixes too.")
+@click.option("--select", help="Rules for the rewrite (as for `dfix`).")
+@click.option("--ignore", help="Rules to leave out of the rewrite.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+def explain_command(paths: tuple[Path, ...], changed: tuple[str, ...], changed_args: tuple[str, ...],
+                    history: int | None, timings: Path | None, target: str | None, context_dir: Path | None,
+                    unsafe_fixes: bool | None, select: str | None, ignore: str | None, fmt: str) -> None:
+    """Per step: what re-runs it; with --changed or --history, original versus dfix's rewrite."""
+    from .explain_cli import run
+    from .runner import Options
+
+    options = Options(select=_codes(select), ignore=_codes(ignore), unsafe_fixes=unsafe_fixes, context=context_dir)
+    sys.exit(run(list(paths), options, changed, changed_args, history, timings, target, fmt))
+
+
 @main.command("detect")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
