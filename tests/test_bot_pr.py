@@ -256,3 +256,20 @@ def test_the_pr_commits_the_dockerignore_df301_creates(repo: Path, api: FakeGitH
     assert ".dockerignore" in git(bare, "ls-tree", "--name-only", pushed).split()
     assert "**/node_modules" in git(bare, "show", f"{pushed}:.dockerignore")
     assert not (repo / ".dockerignore").exists()  # the user's checkout is untouched
+
+
+def test_the_cli_puts_explain_evidence_from_the_repository_history_in_the_pr(repo: Path, api: FakeGitHub,
+                                                                            monkeypatch):
+    """Two source edits after the first commit: the naive install re-runs on each, the rewritten one on none."""
+    for n in (1, 2):
+        (repo / "server.js").write_text(f"console.log({n})\n")
+        git(repo, "add", ".")
+        git(repo, "commit", "-q", "-m", f"edit {n}")
+    git(repo, "push", "-q", "origin", "main")
+    r = invoke_pr(repo, api, "--history", "5", monkeypatch=monkeypatch)
+    assert r.exit_code == 0, r.output
+    body = api.pulls[0]["body"]
+    assert "xychart-beta" in body
+    install_row = next(line for line in body.splitlines() if line.startswith("| `RUN") and "install" in line)
+    original, rewritten = (int(cell) for cell in install_row.strip("|").split("|")[1:3])
+    assert original >= 2 and rewritten == 0, install_row

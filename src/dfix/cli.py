@@ -276,9 +276,11 @@ def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) 
 @click.option("--select", help="Comma-separated rule codes or prefixes to enable.")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--history", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Commits to replay for the rebuild evidence in the PR body (dfix explain); 0 leaves it out.")
 def pr_command(paths: tuple[Path, ...], repo: str | None, remote: str, api_url: str, base: str | None,
                branch: str | None, title: str, dry_run: bool, allow_dirty: bool, select: str | None,
-               ignore: str | None, unsafe_fixes: bool) -> None:
+               ignore: str | None, unsafe_fixes: bool, history: int) -> None:
     """Commit the fixes on a bot branch, push it, and open or update one pull request (token: GITHUB_TOKEN)."""
     import os
 
@@ -289,7 +291,7 @@ def pr_command(paths: tuple[Path, ...], repo: str | None, remote: str, api_url: 
                 *(["--unsafe-fixes"] if unsafe_fixes else [])]
     options = PrOptions(paths=paths, remote=remote, repo=repo, api_url=api_url, token=os.environ.get("GITHUB_TOKEN"),
                         base=base, branch=branch, title=title, dry_run=dry_run, allow_dirty=allow_dirty,
-                        fix_args=tuple(fix_args))
+                        fix_args=tuple(fix_args), history=history)
     try:
         outcome = run_pr(Path.cwd(), options, echo=click.echo)
     except BotError as exc:

@@ -44,6 +44,7 @@ class PrOptions:
     dry_run: bool = False
     allow_dirty: bool = False
     fix_args: tuple[str, ...] = ()  # --select/--ignore/--unsafe-fixes/--syntax, passed to dfix
+    history: int = 50  # commits `dfix explain` replays for the rebuild evidence (0: none)
 
 
 @dataclass
@@ -115,6 +116,8 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
             echo(f"dfix pr: nothing to fix at {options.remote}/{plan.base} ({plan.head[:12]}); no pull request")
             return outcome
         message = commit_message(outcome.fixes, outcome.skipped)
+        if rebuild_rows is None and options.history > 0:
+            rebuild_rows = _rebuild_evidence(tree, changed, options, echo)
         body = pr_body(outcome.fixes, outcome.skipped, rebuild_rows, diffs=outcome.diffs)
         if options.dry_run:
             _describe(echo, outcome, plan, options, message, body)
@@ -128,6 +131,48 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
     echo(f"dfix pr: {outcome.pull.action} pull request #{outcome.pull.number} {outcome.pull.url} "
          f"({plan.branch} {'pushed' if outcome.pushed else 'already up to date'}, {len(outcome.fixes)} fix(es))")
     return outcome
+
+
+def _rebuild_evidence(tree: Path, changed: Sequence[str], options: PrOptions,
+                      echo: Callable[[str], None]) -> list[RebuildRow]:
+    """Per step, how many of the last commits re-run it, original versus rewritten (dfix explain)."""
+    from ..explain import rebuild_rows as explain_rows
+
+    dockerfiles = [p for p in changed if not p.endswith(".dockerignore")]
+    rows: list[RebuildRow] = []
+    # explain compares a file with dfix's rewrite of it: give it the files as committed.
+    fixed = {p: (tree / p).read_bytes() if (tree / p).exists() else None for p in changed}
+    try:
+        for path in changed:
+            original = Git(tree).run("show", f"HEAD:{path}", check=False)
+            if (tree / path).exists() and not _in_head(tree, path):
+                (tree / path).unlink()
+            elif _in_head(tree, path):
+                (tree / path).write_text(original)
+        rows = _explain_each(tree, dockerfiles, options, echo, explain_rows)
+    finally:
+        for path, data in fixed.items():
+            if data is not None:
+                (tree / path).write_bytes(data)
+    return rows
+
+
+def _in_head(tree: Path, path: str) -> bool:
+    return bool(Git(tree).run("ls-tree", "--name-only", "HEAD", "--", path, check=False).strip())
+
+
+def _explain_each(tree: Path, dockerfiles: Sequence[str], options: PrOptions, echo: Callable[[str], None],
+                  explain_rows) -> list[RebuildRow]:
+    rows: list[RebuildRow] = []
+    for path in dockerfiles:
+        try:
+            found = explain_rows(tree / path, history=options.history)
+        except Exception as exc:  # the evidence is a bonus; the pull request goes on without it
+            echo(f"dfix pr: no rebuild evidence for {path}: {exc}")
+            continue
+        prefix = f"{path}: " if len(dockerfiles) > 1 else ""
+        rows += [(f"{prefix}{label}", original, rewritten) for label, original, rewritten in found]
+    return rows
 
 
 def _repo_paths(cwd: Path, root: Path, paths: Sequence[Path]) -> list[str]:
