@@ -9,7 +9,6 @@ internal error, and nothing is written.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence

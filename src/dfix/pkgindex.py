@@ -28,10 +28,6 @@ def apk_verb(c: Command) -> str | None:
     return call.verb if call.manager is APK else None
 
 
-def refreshes_index(c: Command) -> bool:
-    return recognise(c).kind is Kind.INDEX and recognise(c).manager in (APT, APK)
-
-
 def apk_refreshes(c: Command) -> bool:
     """An apk call that fetches the index itself (`--no-cache`, `-U`) instead of reading the kept one."""
     return any(w.value in APK_REFRESH for w in c.program_words()[1])

@@ -48,8 +48,7 @@ def program_available(analysis: "Analysis", stage: Stage, before: Instruction, p
         return Availability(False, f"dfix does not know what the base image {state.base} provides")
     if name in provided:
         return Availability(True, f"{state.base} provides it")
-    later = _installed_in(before, name)
-    if later:
+    if name in _programs_installed_by(before):
         return Availability(False, f"it is installed in the same RUN, on line {before.line}")
     return Availability(False, f"{state.base} does not provide it and no earlier step installs it")
 
@@ -77,10 +76,6 @@ def _installed_before(analysis: "Analysis", stage: Stage, before: Instruction) -
             for name in _programs_installed_by(ins):
                 found.setdefault(name, ins.line)
     return found
-
-
-def _installed_in(ins: Instruction, name: str) -> bool:
-    return name in _programs_installed_by(ins)
 
 
 def _programs_installed_by(ins: Instruction) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .argv import operands, option_value
+from .argv import operands
 from .record import CacheSpec, Classified, DepsOnly, Kind, LockWrite, Manager, MountRecipe
 
 if TYPE_CHECKING:

@@ -39,7 +39,6 @@ IMAGE_WORDS = {
     "corretto": "java", "amazoncorretto": "java", "zulu": "java", "semeru": "java", "sapmachine": "java",
     "liberica": "java", "ibmjava": "java", "java": "java",
 }
-INSTALL_KINDS = ("install", "project", "fetch")
 
 
 @dataclass
@@ -323,7 +322,7 @@ def _fill_commands(stack: Stack, calls: list[Call], state: StageState) -> None:
                                 call.container_dir, call.invocation.files)
         stack.install_commands.append(record)
         stack.build_outputs += [o for o in call.invocation.outputs if o not in stack.build_outputs]
-    installs = [c for c in calls if c.invocation.kind in INSTALL_KINDS] or calls
+    installs = [c for c in calls if c.invocation.kind.installs_dependencies] or calls
     env = {k: v for k, v in (installs[0].env if installs else state.env).items() if v is not None}
     user = installs[0].user if installs else state.user
     for cache in cache_dirs_for(stack.package_manager, env, user, env.get("HOME")):
