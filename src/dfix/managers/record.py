@@ -124,6 +124,13 @@ class ExactInstall:
     add_flag: str | None = None  # or add a flag after it
     why: str = ""  # the reason behind ``safe``, for the rule's messages
 
+    def exact_already(self, values: list[str]) -> bool:
+        return any(v in self.exact_flags for v in values)
+
+    def blocked(self, values: list[str]) -> bool:
+        """A form dfix leaves alone (`--prefix`, `--no-lockfile`, `--filter=x`)."""
+        return any(v in self.blocking_flags or v.split("=", 1)[0] in self.blocking_flags for v in values)
+
 
 @dataclass(frozen=True)
 class DepsOnly:

@@ -509,7 +509,7 @@ def _becomes_exact(run: RunScript, ic: InstallCommand, manager: Manager, stack: 
         return False
     call = recognise(cmd)
     values = call.arg_values
-    if call.verb not in exact.verbs or any(v.split("=", 1)[0] in exact.blocking_flags for v in values):
+    if call.verb not in exact.verbs or exact.blocked(values) or exact.exact_already(values):
         return False
     root = "" if stack.root in ("", ".") else stack.root + "/"
     package_json, lock = context.read_text(f"{root}package.json"), context.read_text(lockfile)

@@ -86,9 +86,7 @@ class LockfileInstalls(Rule):
         line = run.instruction.line
         cmd = call.command
         words = [call.program or ""] + call.arg_values
-        if any(w in spec.exact_flags for w in words):
-            return
-        if any(w.split("=", 1)[0] in spec.blocking_flags or w in spec.blocking_flags for w in words):
+        if spec.exact_already(words) or spec.blocked(words):
             return
         cwd = _cwd(workdir, cmd.cwd)
         if cwd is None:
