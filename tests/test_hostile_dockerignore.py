@@ -45,6 +45,23 @@ def test_combined_matcher_agrees_with_pattern_loop(patterns, paths):
         assert ignore.excludes(path) == moby_excludes(ignore, path), (patterns, path)
 
 
+@settings(max_examples=400, deadline=None)
+@given(PATTERNS, PATTERNS, st.lists(PATHS, min_size=1, max_size=10))
+def test_an_extended_list_answers_as_the_whole_list(base, tail, paths):
+    # DF301 and a written .dockerignore build on the user's list instead of recompiling it.
+    try:
+        whole, first = DockerIgnore([*base, *tail]), DockerIgnore(base)
+    except IgnorePatternError:
+        return
+    for path in paths:  # the base's memo warm first, as DF301 leaves it
+        first.excludes(path)
+    extended = first.extended(tail)
+    assert extended.patterns == whole.patterns
+    for path in paths:
+        assert extended.excludes(path) == moby_excludes(whole, path), (base, tail, path)
+        assert first.extended_to([*base, *tail]).excludes(path) == moby_excludes(whole, path)
+
+
 def test_escaped_digit_is_a_literal_not_a_backreference():
     ignore = DockerIgnore(["a\\1", "b\\d"])
     assert ignore.excludes("a1") and ignore.excludes("bd") and not ignore.excludes("b7")

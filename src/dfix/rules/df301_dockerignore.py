@@ -6,7 +6,7 @@ import posixpath
 from collections import defaultdict
 from typing import Iterable
 
-from ..context import BuildContext, DockerIgnore, read_ignore_lines
+from ..context import BuildContext, DockerIgnore
 from ..dockerfile.expand import expand
 from ..dockerignore import ContextRead, brought_in, context_users, needs
 from ..dockerignore_entries import SELF, STACK_MARKERS, IgnoreEntry, entries_for
@@ -187,16 +187,14 @@ def _plan(context: BuildContext, reads: list[ContextRead], candidates: list[Igno
     """Each missing entry in turn: left out if a read names what it ignores, else accepted."""
     plan = _Plan()
     plan.dir_reads = [r for r in reads if _is_dir_read(r, context)]
-    existing = read_ignore_lines(context.ignore_text or "")
     before = context.ignore
-    patterns = list(existing)
     for entry in candidates:
         if before is not None and before.excludes(entry.probe):
             continue  # already covered
         if entry.only_if_present and not any(f == entry.probe or f.startswith(entry.probe + "/")
                                              for f in context.all_files):
             continue
-        after = DockerIgnore([*patterns, entry.pattern])
+        after = before.extended([entry.pattern]) if before is not None else DockerIgnore([entry.pattern])
         conflict = next((r for r in reads if needs(r, context, before, after)), None)
         if conflict is not None:
             plan.conflicts.append((entry, conflict))
@@ -206,8 +204,7 @@ def _plan(context: BuildContext, reads: list[ContextRead], candidates: list[Igno
         if lost:
             plan.removed[entry.pattern] = lost
         plan.accepted.append(entry)
-        patterns.append(entry.pattern)
-        before = DockerIgnore(patterns)
+        before = after
     plan.copies_ignore_file = not created and context.is_file(context.ignore_file().name) and any(
         r.source == "." for r in reads)
     return plan
