@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from stack_fixtures import context, write_tree
 
 from dfix.context import BuildContext
@@ -147,3 +149,29 @@ def test_unresolvable_open_is_reported(tmp_path: Path):
 def test_setup_cfg_file_directives():
     text = "[metadata]\nversion = file: VERSION\n[options]\ninstall_requires = file: reqs/a.txt , reqs/b.txt\n"
     assert python.setup_cfg_files(text) == ["VERSION", "reqs/a.txt", "reqs/b.txt"]
+
+
+def test_a_large_setup_py_is_read_not_refused():
+    # It was refused past 128 KiB (libcst); issue 9 asks for large inputs to be analysed.
+    source = "from setuptools import setup\n" + "".join(f"x{i} = open('f{i}.txt').read()\n" for i in range(20_000))
+    facts = analyse_setup_py(source + "setup(name='x')\n")
+    assert facts.parse_error is None and len(source) > 512 * 1024
+    assert len(facts.opened) == 20_000 and facts.opened[:2] == ["f0.txt", "f1.txt"]
+
+
+@pytest.mark.parametrize("expression", ['"a" + ' * 50_000 + '"a"', "not " * 100_000 + "x", "a" + ".b" * 100_000])
+def test_setup_py_expressions_past_cpythons_limits_are_a_parse_error(expression):
+    facts = analyse_setup_py(f"x = {expression}\nopen(x)\n")
+    assert facts.parse_error == "an expression nested too deeply to read"
+
+
+def test_setup_py_path_chain_deeper_than_the_evaluator_reads_is_unresolved():
+    facts = analyse_setup_py('from pathlib import Path\n(Path("a")' + ' / "b"' * 150 + ').read_text()\n')
+    assert facts.parse_error is None and facts.opened == [] and facts.unresolved_opens == 1
+
+
+def test_a_setup_py_past_the_size_limit_is_not_analysed():
+    from dfix.stacks.setup_py import MAX_SETUP_PY_BYTES
+
+    facts = analyse_setup_py("open('README.md')\n" + "#" * MAX_SETUP_PY_BYTES)
+    assert facts.parse_error and "not analysed" in facts.parse_error and facts.opened == []
