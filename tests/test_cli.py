@@ -207,6 +207,9 @@ def test_rules_catalogue_and_docs():
     for heading in ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"):
         assert f"## {heading}" in doc.stdout
     assert invoke("rules", "DF999").exit_code == 2
+    unknown = invoke("rules", "DF999", "--format", "json")
+    assert unknown.exit_code == 2 and json.loads(unknown.stdout) == {
+        "error": "unknown rule code DF999 (see `dfix rules`)"}
 
 
 def test_version():
