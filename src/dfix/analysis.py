@@ -29,18 +29,6 @@ class ContextFacts:
 
     context: "BuildContext"
     _mentions: dict[tuple[tuple[str, str], ...], tuple[str, str] | None] = field(default_factory=dict, repr=False)
-    # Stack attribution of a Dockerfile text: the engine parses the same text again for its
-    # idempotence check, and passes that changed nothing a rule reads repeat it.
-    _reports: dict[tuple[str, str], "list[StageReport]"] = field(default_factory=dict, repr=False)
-
-    def stage_reports(self, analysis: "Analysis") -> "list[StageReport]":
-        key = (analysis.dockerfile.text, analysis.dockerfile_dir)
-        if key not in self._reports:
-            from .stacks.attribute import attribute
-
-            self._reports[key] = attribute(analysis.dockerfile, self.context, analysis.states,
-                                           analysis.dockerfile_dir)
-        return self._reports[key]
 
     @cached_property
     def yarnrc(self):
@@ -97,7 +85,9 @@ class Analysis:
         """The stacks each stage builds (empty without a build context)."""
         if self.context is None or self.facts is None:
             return []
-        return self.facts.stage_reports(self)
+        from .stacks.attribute import attribute
+
+        return attribute(self.dockerfile, self.context, self.states, self.dockerfile_dir)
 
     def image_files_before(self, stage: Stage, ins: Instruction) -> "ImageFiles":
         """The context files in the image just before ``ins`` (following the stage's parents)."""

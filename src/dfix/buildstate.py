@@ -148,6 +148,9 @@ def created_users(ins: Instruction, env: Mapping[str, str | None]) -> dict[str, 
     """
     from .runs import run_script
 
+    # Neither name in the text, neither program runs: most RUNs are done without a shell parse.
+    if "useradd" not in ins.args and "adduser" not in ins.args:
+        return {}
     run = run_script(ins)
     if run is None:
         return {}

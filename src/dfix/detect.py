@@ -11,7 +11,7 @@ from .dockerfile import DockerfileError, parse, validate
 from .secrets import Masker
 from .fileio import InputError, read_dockerfile
 from .limits import InputLimitError
-from .shell import clear_caches
+from .managers import clear_caches
 from .stacks.attribute import attribute
 
 

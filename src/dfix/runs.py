@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .dockerfile import Instruction, TextEdit
 from .shell import Command, ShellScript, Word, parse_shell
 
 
-@dataclass(frozen=True)
-class RunScript:
+class RunScript(NamedTuple):  # a tuple: rules ask for one per RUN per pass, a million on a 100k-line file
     """The shell form of a RUN: its script and how to find its text in the source."""
 
     instruction: Instruction
@@ -35,12 +34,18 @@ class RunScript:
 
 def run_script(ins: Instruction) -> RunScript | None:
     """The RUN's script when dfix can read it: shell form, no heredoc, parsed completely."""
+    try:
+        script = ins.derived["script"]  # the script alone: a RunScript there would be a cycle
+    except KeyError:
+        script = ins.derived["script"] = _readable_script(ins)
+    return RunScript(ins, script) if script is not None else None
+
+
+def _readable_script(ins: Instruction) -> ShellScript | None:
     if ins.keyword != "RUN" or ins.json_args is not None or ins.heredocs:
         return None
     script = parse_shell(ins.args)
-    if not script.parsed:
-        return None
-    return RunScript(ins, script)
+    return script if script.parsed else None
 
 
 def mount_targets(ins: Instruction, types: tuple[str, ...] = ("cache",)) -> list[str]:

@@ -14,13 +14,14 @@ bashlex is a real shell parser but has gaps (``[[ ]]``, ``case``, ``$(( ))``,
 from __future__ import annotations
 
 import posixpath
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
 import bashlex
 import bashlex.errors
 
+from .dockerfile.memo import memo
 from .limits import InputLimitError
 
 Span = tuple[int, int]
@@ -64,6 +65,14 @@ class Command:
     enclosing: tuple[str, ...] = ()  # compound constructs around it: "if", "for", "while", "subshell", ...
     cwd: str | None = None  # directory an earlier ``cd`` in this RUN moved to; None when none did
 
+    def __hash__(self) -> int:  # recognise() memoises on commands, asked on every pass of every rule
+        return self._hash
+
+    @memo
+    def _hash(self) -> int:
+        return hash((self.words, self.assignments, self.start, self.end, self.operator, self.operator_span,
+                     self.enclosing, self.cwd))
+
     @property
     def argv(self) -> list[str]:
         return [w.value for w in self.words]
@@ -94,7 +103,7 @@ class Command:
                     words.pop(0)
         return env, words
 
-    @cached_property  # asked by every rule on every pass; the command never changes
+    @memo  # asked by every rule on every pass; the command never changes
     def program(self) -> str | None:
         """The program's base name after wrappers: ``/usr/bin/npm`` and ``sudo npm`` give ``npm``."""
         _, words = self.program_words()

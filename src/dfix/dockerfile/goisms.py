@@ -20,22 +20,17 @@ def is_space(ch: str) -> bool:
     return ch in _GO_SPACE
 
 
+_GO_SPACE_CHARS = "".join(sorted(_GO_SPACE))
+
+
 def trim_space(s: str) -> str:
     """strings.TrimSpace."""
-    start, end = 0, len(s)
-    while start < end and s[start] in _GO_SPACE:
-        start += 1
-    while end > start and s[end - 1] in _GO_SPACE:
-        end -= 1
-    return s[start:end]
+    return s.strip(_GO_SPACE_CHARS)
 
 
 def lstrip_count(s: str) -> int:
     """How many leading characters strings.TrimLeftFunc(unicode.IsSpace) removes."""
-    i = 0
-    while i < len(s) and s[i] in _GO_SPACE:
-        i += 1
-    return i
+    return len(s) - len(s.lstrip(_GO_SPACE_CHARS))
 
 
 def split_ascii_ws(s: str, limit: int = -1) -> list[str]:

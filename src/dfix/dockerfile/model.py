@@ -7,7 +7,7 @@ original string (``TextEdit``), so bytes that no fix touches stay identical.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from .memo import memo
 from typing import Union
 
 from . import words as _words
@@ -22,7 +22,7 @@ class TextEdit:
     replacement: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhysicalLine:
     number: int  # 1-based
     start: int  # offset of the first character (after a BOM on line 1)
@@ -31,7 +31,7 @@ class PhysicalLine:
     newline: str  # "\n", "\r\n", or "" on a last line with no line ending
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A run of the logical line copied from the source: logical[lstart:lstart+length] == text[rstart:rstart+length]."""
 
@@ -40,7 +40,7 @@ class Segment:
     length: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     text: str  # "--mount=type=cache,target=/root/.npm" with quotes resolved
     start: int  # raw offsets in the source text
@@ -56,7 +56,7 @@ class Flag:
         return parts[1] if len(parts) == 2 else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heredoc:
     name: str
     body: str  # content lines joined with "\n", as BuildKit sees them (CR removed)
@@ -80,11 +80,12 @@ class Command:
     escape: str
     sub: "Command | None" = None  # ONBUILD trigger
 
-    @property
+    # Cached: every rule asks every instruction its name on every pass; nothing edits a parse.
+    @memo
     def name(self) -> str:
         return self.keyword.upper()
 
-    @property
+    @memo
     def args(self) -> str:
         return self.logical[self.args_lspan[0] : self.args_lspan[1]]
 
@@ -107,7 +108,7 @@ class Command:
             return self.segments[0].rstart
         return self.raw_offset(logical_index - 1) + 1
 
-    @cached_property
+    @memo
     def json_args(self) -> list[str] | None:
         if self.name == "HEALTHCHECK":
             parts = self.args.split(None, 1)
@@ -128,7 +129,7 @@ class Command:
     def is_json(self) -> bool:
         return self.json_args is not None
 
-    @cached_property
+    @memo
     def values(self) -> list[str]:
         """The argument values as BuildKit's parser reports them (its Node.Next chain)."""
         return argument_values(self)
@@ -178,7 +179,7 @@ def _healthcheck_values(rest: str) -> list[str]:
     return [rest[:sep]] + (arr if arr is not None else [cmd_rest])
 
 
-@dataclass
+@dataclass(slots=True)  # 100k-line files: a dict per instruction is most of a parse's memory
 class Instruction:
     """One instruction: its physical lines, inner comments, heredoc bodies, and parsed command."""
 
@@ -190,11 +191,15 @@ class Instruction:
     heredocs: list[Heredoc] = field(default_factory=list)
     inner_comment_lines: list[int] = field(default_factory=list)  # line numbers of comments inside continuations
     source: str = field(default="", repr=False)
+    # Facts derived from this instruction alone (its shell parse), kept by the modules that
+    # compute them: rules ask them of every instruction on every pass.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
+    keyword: str = field(init=False, repr=False, compare=False)  # upper case; asked of every instruction by every rule
+
+    def __post_init__(self) -> None:
+        self.keyword = self.command.name
 
     # Convenience accessors used by rules.
-    @property
-    def keyword(self) -> str:
-        return self.command.name
 
     @property
     def keyword_as_written(self) -> str:
@@ -246,7 +251,7 @@ class Instruction:
         return [f.value or "" for f in self.flags if f.name == name]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comment:
     start: int
     end: int
@@ -254,14 +259,14 @@ class Comment:
     text: str  # the comment line content, without the line ending
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Blank:
     start: int
     end: int
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Directive:
     start: int
     end: int
@@ -304,11 +309,11 @@ class Dockerfile:
     escape: str
     bom: bool
 
-    @cached_property
+    @memo
     def instructions(self) -> list[Instruction]:
         return [n for n in self.nodes if isinstance(n, Instruction)]
 
-    @cached_property
+    @memo
     def directives(self) -> list[Directive]:
         return [n for n in self.nodes if isinstance(n, Directive)]
 
@@ -318,7 +323,7 @@ class Dockerfile:
                 return d
         return None
 
-    @cached_property
+    @memo
     def global_args(self) -> list[Instruction]:
         out = []
         for ins in self.instructions:
@@ -327,7 +332,7 @@ class Dockerfile:
             out.append(ins)
         return out
 
-    @cached_property
+    @memo
     def stages(self) -> list[Stage]:
         stages: list[Stage] = []
         for ins in self.instructions:
@@ -337,7 +342,7 @@ class Dockerfile:
                 stages[-1].instructions.append(ins)
         return stages
 
-    @cached_property
+    @memo
     def newline(self) -> str:
         """The file's dominant line ending, for text that fixes insert."""
         crlf = sum(1 for ln in self.lines if ln.newline == "\r\n")

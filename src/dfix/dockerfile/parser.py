@@ -36,6 +36,8 @@ _DIRECTIVE = re.compile(r"^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n
 KNOWN_DIRECTIVES = ("syntax", "escape", "check")
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)\Z", re.S)
 _HEREDOC_CAPABLE = {"ADD", "COPY", "RUN"}
+_ASCII_WS = re.compile(r"[\t\v\f\r ]*")  # reWhitespace, as splitCommand uses it
+_NOT_ASCII_WS = re.compile(r"[^\t\v\f\r ]*")
 
 
 def split_lines(text: str, bom: bool) -> list[PhysicalLine]:
@@ -144,8 +146,7 @@ def parse(text: str) -> Dockerfile:
             nodes.append(Comment(line.start, line.eol_end, line.number, content))
             i += 1
             continue
-        m = state.continuation.search(token)
-        if m is None and token == "":
+        if token == "":
             nodes.append(Blank(line.start, line.eol_end, line.number))
             i += 1
             continue
@@ -160,7 +161,11 @@ def _read_instruction(
     text: str, lines: list[PhysicalLine], i: int, lead: int, state: _DirectiveState
 ) -> tuple[Instruction, int]:
     first = lines[i]
-    content = _content(text, first)
+    piece = _content(text, first)[lead:]
+    m = state.continuation.search(piece)
+    if m is None:  # one physical line, most instructions: no joining to do
+        return _finish_instruction(text, lines, i, i, piece, (Segment(0, first.start + lead, len(piece)),), [],
+                                   state)
     logical_parts: list[str] = []
     segments: list[Segment] = []
     inner_comments: list[int] = []
@@ -173,12 +178,8 @@ def _read_instruction(
             segments.append(Segment(llen, rstart, len(piece)))
             llen += len(piece)
 
-    piece = content[lead:]
-    m = state.continuation.search(piece)
-    continued = m is not None
-    if continued:
-        piece = piece[: m.start()]
-    add(piece, first.start + lead)
+    continued = True
+    add(piece[: m.start()], first.start + lead)
     last = i
     while continued and last + 1 < len(lines):
         last += 1
@@ -193,10 +194,17 @@ def _read_instruction(
         m = state.continuation.search(content)
         continued = m is not None
         add(content[: m.start()] if m else content, line.start)
-    logical = "".join(logical_parts)
     if not segments:
         segments.append(Segment(0, first.start + lead, 0))
-    command = _parse_command(logical, tuple(segments), 0, len(logical), state.escape, text)
+    return _finish_instruction(text, lines, i, last, "".join(logical_parts), tuple(segments), inner_comments, state)
+
+
+def _finish_instruction(text: str, lines: list[PhysicalLine], i: int, last: int, logical: str,
+                        segments: tuple[Segment, ...], inner_comments: list[int],
+                        state: _DirectiveState) -> tuple[Instruction, int]:
+    """The instruction whose logical line is read: its command, then any heredoc bodies after it."""
+    first = lines[i]
+    command = _parse_command(logical, segments, 0, len(logical), state.escape, text)
     end_line = last
     heredocs: list[Heredoc] = []
     target = command.sub if command.name == "ONBUILD" and command.sub is not None else command
@@ -242,23 +250,20 @@ def _parse_command(
     lead = lstrip_count(s)
     trimmed = trim_space(s)
     base = start + lead
-    k = 0
-    while k < len(trimmed) and trimmed[k] not in "\t\v\f\r ":
-        k += 1
+    k = _NOT_ASCII_WS.match(trimmed).end()
     keyword = trimmed[:k]
     keyword_span = (base, base + k)
     flags: list[Flag] = []
     args_span = (base + len(trimmed), base + len(trimmed))
     if k < len(trimmed):
-        ws = k
-        while ws < len(trimmed) and trimmed[ws] in "\t\v\f\r ":
-            ws += 1
+        ws = _ASCII_WS.match(trimmed, k).end()
         rest = trimmed[ws:]
         rest_base = base + ws
         tokens, args_at = words.extract_builder_flags(rest)
-        cmd = Command(logical, segments, keyword, keyword_span, [], (0, 0), escape)
-        for tok in tokens:
-            flags.append(Flag(tok.text, cmd.raw_offset(rest_base + tok.start), cmd.raw_end(rest_base + tok.end)))
+        if tokens:
+            cmd = Command(logical, segments, keyword, keyword_span, [], (0, 0), escape)
+            for tok in tokens:
+                flags.append(Flag(tok.text, cmd.raw_offset(rest_base + tok.start), cmd.raw_end(rest_base + tok.end)))
         a0, a1 = rest_base + args_at, rest_base + len(rest)
         inner = trim_space(logical[a0:a1])
         if inner:

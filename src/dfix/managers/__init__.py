@@ -6,7 +6,7 @@ Everything a detector or a rule needs to know about a tool is read from its reco
 """
 
 from .cachedirs import CacheDir, cache_dirs_for, home_for
-from .recognise import Call, recognise
+from .recognise import Call, clear_caches, recognise
 from .record import CacheSpec, DepsOnly, ExactInstall, Kind, LockWrite, Manager, MountRecipe
 from .registry import BY_NAME, MANAGERS, by_name
 
@@ -24,6 +24,7 @@ __all__ = [
     "MountRecipe",
     "by_name",
     "cache_dirs_for",
+    "clear_caches",
     "home_for",
     "recognise",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
 
+from .. import shell
 from ..shell import Command, Word, first_operand
 from .argv import operands, option_value
 from .record import Classified, Kind, Manager
@@ -62,7 +63,15 @@ class Call:
         return not (self.ecosystem == "system" or (not self.managers and self.program in SYSTEM_COMMANDS))
 
 
-@lru_cache(maxsize=65536)  # rules ask about the same commands every pass; Calls are immutable
+def clear_caches() -> None:
+    """Forget parsed RUNs and what they run: the runner calls this between files."""
+    shell.clear_caches()
+    recognise.cache_clear()
+
+
+# Unbounded within a file, like parse_shell: an LRU smaller than the file's command count
+# misses on every lookup of every pass (a cyclic scan).
+@lru_cache(maxsize=None)  # rules ask about the same commands every pass; Calls are immutable
 def recognise(command: Command) -> Call:
     """What ``command`` runs and does."""
     env, words = command.program_words()

@@ -350,7 +350,6 @@ def _between(stage: Stage, first: Instruction, last: Instruction) -> list[Instru
 def _unsafe_between(ins: Instruction, copy: Instruction) -> str | None:
     if ins.keyword in _METADATA:
         return None
-    dest = copy.values[-1] if copy.values else ""
     if ins.keyword == "RUN":
         run = run_script(ins)
         if run is None:
@@ -361,6 +360,7 @@ def _unsafe_between(ins: Instruction, copy: Instruction) -> str | None:
             if c.program == "rm" and any(not w.value.startswith(("/var/lib/apt", "/var/cache", "-")) for w in c.words[1:]):
                 return "removes files"
         return None
+    dest = copy.values[-1] if copy.values else ""
     if ins.keyword == "WORKDIR":
         if posixpath.isabs(dest) and "$" not in dest:
             return None  # an absolute destination does not depend on the working directory

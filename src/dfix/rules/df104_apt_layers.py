@@ -84,6 +84,9 @@ class AptLayers(Rule):
         for stage in df.stages:
             body = stage.instructions[1:]
             for i, ins in enumerate(body):
+                # Every finding starts at an apt or apk call, whose name the text must hold.
+                if ins.keyword != "RUN" or "ap" not in ins.args:
+                    continue
                 run = run_script(ins)
                 if run is None:
                     continue

@@ -196,6 +196,8 @@ def _run_calls(ins: Instruction, state: StageState, report: StageReport) -> list
         for start, end in script.unparsed:
             report.unparsed.append(f"line {ins.line}: {text[start:end]}")
         for command in script.commands:
+            if not recognise(command).managers:
+                continue  # neither a package-manager setting nor a project's call (`echo`, `cp`)
             _record_config_setter(command, state)
             found = invocation(command)
             if found is None:
@@ -224,8 +226,10 @@ def _record_bind_mount(spec: str, state: StageState) -> None:
 def _record_config_setter(command: Command, state: StageState) -> None:
     """`<pm> config set <key> <dir>` writes ~/.npmrc / ~/.yarnrc; later RUNs see it like the env var."""
     call = recognise(command)
+    if call.kind != "config":
+        return
     values = call.arg_values
-    if call.kind != "config" or len(values) < 4 or values[:2] != ["config", "set"]:
+    if len(values) < 4 or values[:2] != ["config", "set"]:
         return
     for manager in call.managers:
         var = manager.config_setters.get(values[2])
