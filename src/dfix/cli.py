@@ -146,8 +146,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
     from .report import emit_text, render_review, to_json
     from .runner import Options, check_codes, process_all
 
-    # The runner turns the cycle collector off while it works on a file and collects once
-    # after it; what is alive now (modules, tables) lives to the end: keep it out of those scans.
+    # What is alive now (modules, tables) lives to the end: keep it out of the cycle
+    # collector's scans (the runner also spaces those out while it works on a file).
     gc.freeze()
     if write and check:
         raise click.UsageError("--write and --check cannot be combined")

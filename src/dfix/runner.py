@@ -82,25 +82,28 @@ def settings_for(target: Target, options: Options, finder: ConfigFinder) -> Sett
     )
 
 
+# Young collections every 200,000 allocations, the full one almost never (see process).
+FILE_GC_THRESHOLDS = (200_000, 50, 1_000)
+
+
 def process(target: Target, options: Options, finder: ConfigFinder) -> FileReport:
     """One file's report; whatever goes wrong, the error is this file's and the run goes on."""
     context_dir = options.context if options.context is not None else target.path.parent
     report = FileReport(str(target.path), str(context_dir))
-    # The cycle collector rescans every live object each time a generation fills: with a
-    # 100k-line file's parses alive that was a third of the run, to free almost nothing
-    # (a parse holds no cycles). One collection per file instead (the CLI froze what was
-    # alive before the first file, so it scans only what this file left).
-    collecting = gc.isenabled()
-    gc.disable()
+    # The cycle collector rescans every live object each time the oldest generation fills:
+    # with a 100k-line file's parses alive that was a third of the run, to free almost
+    # nothing (a parse holds no cycles). While a file is processed, young collections run
+    # rarely and the full one almost never; bashlex's cyclic garbage dies young, so it is
+    # still collected (with the collector off, a 50k-RUN file grew past 800 MB).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*FILE_GC_THRESHOLDS)
     try:
         _process(target, options, finder, context_dir, report)
     except Exception as exc:  # noqa: BLE001 - a bug in dfix: this file fails, not the run
         report.error = internal_error(exc)
     finally:
         clear_caches()  # work stays linear in each file; nothing grows over a run of thousands
-        if collecting:
-            gc.enable()
-            gc.collect()
+        gc.set_threshold(*thresholds)
     if report.error:  # an error file has nothing else to show, and was not written
         report.fixes, report.skipped, report.notes, report.diff, report.written = [], [], [], "", False
         report.own_diff, report.extra_diffs, report.extra_files = "", [], []

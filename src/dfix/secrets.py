@@ -81,6 +81,8 @@ def looks_random(value: str) -> bool:
 
 def url_password(value: str) -> tuple[str, str] | None:
     """(user, password) of an ``https://user:pass@host`` URL inside ``value``; None without a password."""
+    if "://" not in value:
+        return None  # no URL (asked of every instruction on every pass)
     for m in _URL.finditer(value):
         if "@" not in m.group(0):
             continue
