@@ -106,12 +106,8 @@ def write_file_edit(path: Path, old_text: str | None, new_text: str) -> None:
 
 def _create_atomic(path: Path, text: str) -> None:
     """A new file with the whole text or none: written aside, then hard-linked into place (never clobbers)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dfix-tmp", dir=path.parent)
+    tmp = _write_aside(path, text)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -152,12 +148,8 @@ def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
     real = path.resolve()
     st = real.stat()
     _check_writable(real, st)
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".dfix-tmp", dir=real.parent)
+    tmp = _write_aside(real, text)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
         # chown clears setuid/setgid, so the owner first and the mode after it.
         made = os.stat(tmp)  # a setgid directory gives new files its group, not ours
         if (made.st_uid, made.st_gid) != (st.st_uid, st.st_gid):
@@ -176,6 +168,20 @@ def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _write_aside(path: Path, text: str) -> str:
+    """``text`` in a new temporary file beside ``path``, flushed to disk; its name."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dfix-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
 
 
 def _check_writable(real: Path, st: os.stat_result) -> None:
