@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from stack_fixtures import context
 
 from dfix.shell import parse_shell
 from dfix.stacks import go
 from dfix.stacks.base import HazardKind
+from dfix.stacks.go import directive_lines
 
 GO_MOD = """module example.com/app
 
@@ -67,3 +69,14 @@ def test_recognise_go_commands():
     assert kind("go install ./cmd/...") == ("build", ())
     assert kind("go install github.com/x/tool@v1.2.3") is None
     assert kind("go version") is None
+
+
+@pytest.mark.parametrize("source", ['package main\n\nimport "C"\n', 'package main\nimport"C"\n',
+                                    'package main\nimport (\n\t"fmt" // why\n\t"C"\n)\n', 'package main\nimport(\n"C"\n)\n'])
+def test_cgo_imports_are_found_in_every_form_go_accepts(source):
+    assert any(line.endswith('"C"') for line in directive_lines(source, "import"))
+
+
+def test_directive_lines_keep_to_their_keyword():
+    go_mod = "module x\nreplace (\n\ta => ./a // local\n)\nreplaced b\nreplace c => ../c\n"
+    assert directive_lines(go_mod, "replace") == ["a => ./a", "replace c => ../c"]

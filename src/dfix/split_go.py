@@ -13,7 +13,7 @@ from .split_plan import (Plan, check_healthcheck, configured_runtime, finish, re
 from .split_stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from .stacks import Stack
 from .stacks.base import flag_value
-from .stacks.go import recognise
+from .stacks.go import directive_lines, recognise
 
 _SHELLESS = ("distroless", "scratch")
 _DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -127,19 +127,7 @@ def _cgo_off(facts: StageFacts, ctx: BuildContext) -> str | None:
 
 
 def _imports_c(text: str) -> bool:
-    in_block = False
-    for raw in text.splitlines():
-        line = raw.split("//", 1)[0].strip()
-        if in_block:
-            if line == ")":
-                in_block = False
-            elif line.endswith('"C"'):
-                return True
-        elif line == "import (":
-            in_block = True
-        elif line.startswith("import") and line.endswith('"C"'):
-            return True
-    return False
+    return any(line.endswith('"C"') for line in directive_lines(text, "import"))
 
 
 def _glibc_base(image: str) -> bool:

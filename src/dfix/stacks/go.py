@@ -24,8 +24,12 @@ def project_roots(ctx: BuildContext) -> list[str]:
                   and "/testdata/" not in f"/{f}")
 
 
-def _directive_block(text: str, keyword: str) -> list[str]:
-    """The lines of ``keyword x`` and ``keyword ( … )`` directives, comments removed."""
+def directive_lines(text: str, keyword: str) -> list[str]:
+    """The lines of ``keyword x`` and ``keyword ( … )`` directives, comments removed.
+
+    Reads go.mod/go.work directives and Go ``import`` declarations alike; Go needs no
+    blank after the keyword (``import"C"``, ``import(``), so none is required here.
+    """
     lines: list[str] = []
     inside = False
     for raw in text.splitlines():
@@ -35,9 +39,9 @@ def _directive_block(text: str, keyword: str) -> list[str]:
                 inside = False
             elif line:
                 lines.append(line)
-        elif line == f"{keyword} (":
+        elif line.startswith(keyword) and line[len(keyword):].lstrip() == "(":
             inside = True
-        elif line.startswith(keyword + " ") or line.startswith(keyword + "\t"):
+        elif line.startswith(keyword) and line[len(keyword):len(keyword) + 1] in (" ", "\t", '"', "`"):
             lines.append(line)
     return lines
 
@@ -45,7 +49,7 @@ def _directive_block(text: str, keyword: str) -> list[str]:
 def local_replacements(go_mod: str) -> list[str]:
     """Local directories named on the right of ``replace … => ./dir``."""
     found = []
-    for line in _directive_block(go_mod, "replace"):
+    for line in directive_lines(go_mod, "replace"):
         match = _REPLACE_LINE.match(line)
         if match and match.group(1).startswith(("./", "../", "/")):
             found.append(match.group(1))
@@ -54,7 +58,7 @@ def local_replacements(go_mod: str) -> list[str]:
 
 def workspace_uses(go_work: str) -> list[str]:
     found = []
-    for line in _directive_block(go_work, "use"):
+    for line in directive_lines(go_work, "use"):
         match = _USE_LINE.match(line)
         if match:
             found.append(match.group(1))
