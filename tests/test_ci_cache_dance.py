@@ -43,8 +43,15 @@ def lab() -> Path:
 
 def build(lab: Path, context: Path, dockerfile: str) -> subprocess.CompletedProcess:
     (context / "Dockerfile.probe").write_text(dockerfile)
-    return subprocess.run([str(lab / "lab-build"), "--", "--progress=plain", "-f", str(context / "Dockerfile.probe"),
-                           str(context)], capture_output=True, text=True, timeout=600)
+    image = context.parent / f"{context.name}.iid"
+    built = subprocess.run([str(lab / "lab-build"), "--", "--progress=plain", "--iidfile", str(image),
+                            "-f", str(context / "Dockerfile.probe"), str(context)],
+                           capture_output=True, text=True, timeout=600)
+    # An untagged image per build would pile up on the shared daemon run after run.
+    if image.is_file():
+        subprocess.run(["/usr/bin/docker", "rmi", image.read_text().strip()], capture_output=True)
+        image.unlink()
+    return built
 
 
 def mount_args(options) -> str:

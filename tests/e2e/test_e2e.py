@@ -12,7 +12,6 @@ engine the tests skip, except under CI=true, where a missing lab is a failure.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,6 @@ from dfix.runs import mount_targets
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps"
-LAB = REPO.parent / "shared" / "buildlab"
 
 pytestmark = pytest.mark.e2e
 
@@ -60,25 +58,6 @@ def load_apps() -> list[App]:
     return apps
 
 
-def _lab_ready() -> str | None:
-    if not (LAB / "lab-build").is_file():
-        return f"no build lab at {LAB}"
-    probe = subprocess.run(["/usr/bin/docker", "info"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return "no Docker engine answers (run ../shared/buildlab/setup)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def lab():
-    problem = _lab_ready()
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the build lab: {problem}")
-        pytest.skip(problem)
-    return LAB
-
-
 def _prepare(app: App, tmp: Path) -> tuple[Path, Path, Path, list[str]]:
     """A context without Dockerfiles, the original and rewritten Dockerfiles beside it, and the
     image paths the fixes declare they may change."""
@@ -99,17 +78,8 @@ def _prepare(app: App, tmp: Path) -> tuple[Path, Path, Path, list[str]]:
     return context, before, after, declared
 
 
-def _bench(lab: Path, app: App, context: Path, before: Path, after: Path, tmp: Path) -> dict:
-    cmd = [str(lab / "rebuild-bench"), str(context), str(before), str(after), "--label", f"{app.name}-before",
-           "--label", f"{app.name}-after", "--phases", "cold,edit", "--json", str(tmp / "bench.json"),
-           "--timeout", "900"]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return json.loads((tmp / "bench.json").read_text())
-
-
 @pytest.mark.parametrize("app", load_apps(), ids=lambda a: a.name)
-def test_app(app: App, lab: Path, tmp_path: Path):
+def test_app(app: App, lab: Path, rebuild_bench, tmp_path: Path):
     context, before, after, declared = _prepare(app, tmp_path)
     assert declared == sorted(app.may_differ), f"dfix declares {declared}, the app expects {app.may_differ}"
     original, rewritten = before.read_text(), after.read_text()
@@ -120,7 +90,7 @@ def test_app(app: App, lab: Path, tmp_path: Path):
             [ln for ln in original.splitlines() if ln.startswith("COPY")]
     else:
         assert rewritten != original
-    report = _bench(lab, app, context, before, after, tmp_path)
+    report = rebuild_bench(context, before, after, app.name, "--phases", "cold,edit")
     b, a = (d["summary"] for d in report["dockerfiles"])
 
     # The same image, bar the caches the rewrite moved into mounts and the paths the fixes declare.

@@ -9,10 +9,8 @@ Dockerfiles.  One rebuild-bench run per app.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from dfix.context import BuildContext
 from dfix.dockerfile import parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_e2e import _prepare, lab, load_apps  # noqa: E402,F401  (lab is a fixture)
+from test_e2e import _prepare, load_apps  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -34,19 +32,15 @@ NPM_IN_IMAGE = ('/usr/bin/docker run --rm -v "$PWD":/w -w /w node:20-slim npm in
 _LABEL = re.compile(r"^\[(?:(?P<stage>[^\]\s]+) +)?\s*(?P<n>\d+)/(?P<total>\d+)\] (?P<keyword>\S+)")
 
 
-def _bench(lab: Path, app, context: Path, before: Path, after: Path, tmp: Path) -> dict:
-    out = tmp / "bench.json"
-    cmd = [str(lab / "rebuild-bench"), str(context), str(before), str(after), "--label", f"{app.name}-before",
-           "--label", f"{app.name}-after", "--phases", app.phases, "--json", str(out), "--timeout", "900"]
+def _options(app, context: Path) -> list[str]:
+    options = ["--phases", app.phases]
     if "dep" in app.phases:
         if app.dep_change:
             path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-            cmd += ["--dep-change-cmd", f"PATH={path} {app.dep_change} >/dev/null 2>&1"]
+            options += ["--dep-change-cmd", f"PATH={path} {app.dep_change} >/dev/null 2>&1"]
         elif (context / "package-lock.json").is_file():
-            cmd += ["--dep-change-cmd", NPM_IN_IMAGE]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return json.loads(out.read_text())
+            options += ["--dep-change-cmd", NPM_IN_IMAGE]
+    return options
 
 
 def _key(name: str, single_stage: bool) -> tuple:
@@ -86,10 +80,10 @@ def _cache_lost(model: CacheModel, executed: set[tuple]) -> bool:
                and not s.stage_inputs and not s.build_args for s in model.steps)
 
 
-def _measure(lab: Path, app, context: Path, before: Path, after: Path, tmp: Path, attempts: int = 3):
+def _measure(rebuild_bench, app, context: Path, before: Path, after: Path, attempts: int = 3):
     """rebuild-bench's phases, re-run when another build on the shared daemon emptied the cache mid-run."""
     for attempt in range(attempts):
-        report = _bench(lab, app, context, before, after, tmp)
+        report = rebuild_bench(context, before, after, app.name, *_options(app, context))
         changes = {"edit": [report["edit"]["path"]] if report["edit"]["path"] else []}
         if "dep" in app.phases:
             changes["dep"] = report["dep_change"]["files"] + report["dep_change"]["removed"]
@@ -108,9 +102,9 @@ def _measure(lab: Path, app, context: Path, before: Path, after: Path, tmp: Path
 
 
 @pytest.mark.parametrize("app", load_apps(), ids=lambda a: a.name)
-def test_model_predicts_executed_steps(app, lab: Path, tmp_path: Path):
+def test_model_predicts_executed_steps(app, rebuild_bench, tmp_path: Path):
     context, before, after, *_ = _prepare(app, tmp_path)
-    report, changes = _measure(lab, app, context, before, after, tmp_path)
+    report, changes = _measure(rebuild_bench, app, context, before, after)
     assert all(changes.values()), f"a phase changed no file: {changes}"
     checked = 0
     for dockerfile, entry in zip((before, after), report["dockerfiles"]):

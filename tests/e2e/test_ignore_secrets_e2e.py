@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-LAB = Path(__file__).resolve().parents[3] / "shared" / "buildlab"
 DOCKER = "/usr/bin/docker"
 TOKEN = "npm_" + "Zq7Wx2Lp9Rt4Vb6Nm1Kc3Hd8Fg5Js0Ya2Ue7"
 
@@ -34,20 +33,6 @@ def _remove_images():
     mine = [t for t in tags if t.startswith(("dfix-e2e-df301:", "dfix-e2e-df401:"))]
     if mine:
         subprocess.run([DOCKER, "rmi", *mine], capture_output=True)
-
-
-@pytest.fixture(scope="module")
-def lab() -> Path:
-    problem = None
-    if not (LAB / "lab-build").is_file():
-        problem = f"no build lab at {LAB}"
-    elif subprocess.run([DOCKER, "info"], capture_output=True).returncode != 0:
-        problem = "no Docker engine answers (run ../shared/buildlab/setup)"
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs the build lab: {problem}")
-        pytest.skip(problem)
-    return LAB
 
 
 def dfix(*args: str) -> subprocess.CompletedProcess:

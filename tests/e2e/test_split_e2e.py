@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from test_e2e import APPS, lab  # noqa: F401  (the lab fixture)
+from test_e2e import APPS
 
 pytestmark = pytest.mark.e2e
 DOCKER = "/usr/bin/docker"
@@ -41,16 +41,6 @@ def prepare(name: str, tmp: Path) -> tuple[dict, Path, Path, Path]:
     assert result.returncode == 0, result.stderr
     assert "DF201" in result.stderr, f"no split applied: {result.stderr}"
     return spec, context, before, after
-
-
-def bench(lab: Path, name: str, context: Path, before: Path, after: Path, edit: str, tmp: Path) -> dict:
-    # rebuild-bench's default work directory is named by the second: runs started together collide.
-    cmd = [str(lab / "rebuild-bench"), str(context), str(before), str(after), "--label", f"{name}-before",
-           "--label", f"{name}-after", "--phases", "cold,edit", "--edit", edit, "--json", str(tmp / "bench.json"),
-           "--timeout", "900", "--workdir", str(tmp / "bench-work")]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return json.loads((tmp / "bench.json").read_text())
 
 
 def answer(image: str, port: int, path: str, timeout: float = 30.0) -> str:
@@ -75,9 +65,9 @@ def answer(image: str, port: int, path: str, timeout: float = 30.0) -> str:
 
 
 @pytest.mark.parametrize("name", SPLIT_APPS)
-def test_split_app(name: str, lab: Path, tmp_path: Path):  # noqa: F811
+def test_split_app(name: str, rebuild_bench, tmp_path: Path):
     spec, context, before, after = prepare(name, tmp_path)
-    report = bench(lab, name, context, before, after, spec["edit"], tmp_path)
+    report = rebuild_bench(context, before, after, name, "--phases", "cold,edit", "--edit", spec["edit"])
     b, a = report["dockerfiles"]
     body = answer(a["summary"]["cold"]["image"], spec["port"], spec["path"])
     assert spec["expect"] in body, body
