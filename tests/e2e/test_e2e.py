@@ -23,6 +23,7 @@ import pytest
 from dfix.dockerfile import parse
 from dfix.runs import mount_targets
 
+
 REPO = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps"
 
