@@ -234,6 +234,30 @@ def test_past_the_old_shell_cache_size(tmp_path: Path):
     assert run.code == 0 and "DF101 line 9004" in run.stderr
 
 
+@pytest.mark.parametrize("opener", ["if a{k}", "{{ a{k}"])
+def test_shell_constructs_never_closed(tmp_path: Path, opener: str):
+    # bashlex rejects the RUN, and looking for parsable runs of its 800 pieces took 35 s.
+    # The unreadable RUN may read anything, so the install stays after it (DF101 leaves it).
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    hostile = "; ".join(opener.format(k=k) for k in range(800))
+    (tmp_path / "Dockerfile").write_text(f"FROM node:20\nWORKDIR /app\nCOPY . .\nRUN {hostile}\nRUN npm install\n")
+    run = run_dfix(str(tmp_path))
+    assert run.code == 0 and "DF102 line 5" in run.stderr, run.stderr
+    assert "DF101 skipped: line 4 (RUN) is a RUN dfix cannot read" in run.stderr
+
+
+def test_more_shell_than_one_file_may_hold(tmp_path: Path):
+    # The real bound is 500,000 characters (about 6 s); the prelude lowers it so the test is quick.
+    good, bad = good_and_bad(tmp_path)
+    runs = "".join(f'RUN if [ -f x{i} ]; then echo "$(date)" | tee -a /l{i}; fi && apt-get install -y p{i}\n'
+                   for i in range(100))
+    text = f"FROM debian:12\n{runs}"
+    (bad / "Dockerfile").write_text(text)
+    run = run_dfix("--write", str(tmp_path), prelude="import dfix.shell; dfix.shell.MAX_SHELL_CHARS = 5_000")
+    assert_one_error_others_fixed(run, good, bad / "Dockerfile", "line ", "more shell than dfix parses",
+                                  before=text.encode())
+
+
 def test_many_dockerignore_patterns(tmp_path: Path):
     (tmp_path / ".dockerignore").write_text("".join(f"d{i % 20}/**/*.tmp{i}\n" for i in range(5000)))
     for i in range(4000):

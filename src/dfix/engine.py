@@ -19,7 +19,7 @@ from .dockerfile import Dockerfile, DockerfileError, TextEdit, parse, validate
 from .fixes import FileEdit, Fix, Safety, Skip
 from .rules import Rule, RuleContext
 from .runs import shell_texts
-from .shell import ShellNestingError, parse_shell
+from .shell import ShellBudgetError, ShellNestingError, parse_budget, parse_shell
 
 MAX_PASSES = 16
 UNSAFE_REASON = "unsafe fix: enable with --unsafe-fixes"
@@ -171,7 +171,8 @@ def run(
 
         build_context = BuildContext.from_directory(context_dir, path.resolve() if path else None)
     where = _Where(path, context_dir, build_context, ContextFacts(build_context) if build_context else None, peers)
-    where = _fix_passes(result, rules, settings, where)
+    with parse_budget():
+        where = _fix_passes(result, rules, settings, where)
     result.build_context = where.build_context
     # A skip that a later pass overcame (DF101 waits for DF103's --frozen-lockfile) is moot.
     result.skipped = [s for s in result.skipped if not s.provisional
@@ -269,17 +270,18 @@ def _findings(text: str, pass_no: int, rules: Sequence[Rule], settings: Settings
                         and not settings.treats_as_safe(finding.code):
                     finding = Skip(finding.code, finding.line, f"{UNSAFE_REASON} ({finding.message})")
                 out.append(finding)
-    except ShellNestingError as exc:  # raised deep in a rule's shell parse: name the RUN
-        raise ShellNestingError(f"line {_too_deep_run(df)}: {exc}") from None
+    except (ShellNestingError, ShellBudgetError) as exc:  # raised deep in a rule's shell parse: name the RUN
+        raise type(exc)(f"line {_unparsable_run(df, type(exc))}: {exc}") from None
     return out
 
 
-def _too_deep_run(df: Dockerfile) -> int | str:
+def _unparsable_run(df: Dockerfile, error: type[Exception]) -> int | str:
+    """The first RUN whose parse raises ``error`` (parsed RUNs answer from the cache)."""
     for ins in df.instructions:
         try:
             for text in shell_texts(ins) if ins.keyword == "RUN" else ():
                 parse_shell(text)
-        except ShellNestingError:
+        except error:
             return ins.line
     return "?"
 

@@ -14,6 +14,8 @@ bashlex is a real shell parser but has gaps (``[[ ]]``, ``case``, ``$(( ))``,
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,39 @@ MAX_SHELL_NESTING = 64
 class ShellNestingError(InputLimitError):
     """A RUN nests deeper than MAX_SHELL_NESTING."""
 
+
+# bashlex reads about 100,000 characters a second. Real Dockerfiles give it a few
+# thousand; this bounds one file's shell parsing, fallbacks included, near 20 s.
+MAX_SHELL_CHARS = 500_000
+
+
+class ShellBudgetError(InputLimitError):
+    """A file's RUNs hold more shell than a parse budget allows."""
+
+
+_left: int | None = None  # characters bashlex may still read; None outside a budget
+
+
+@contextmanager
+def parse_budget(chars: int | None = None) -> Iterator[None]:
+    """Bound the characters bashlex reads while the block runs (one file's analysis)."""
+    global _left
+    saved, _left = _left, MAX_SHELL_CHARS if chars is None else chars
+    try:
+        yield
+    finally:
+        _left = saved
+
+
+def _bashlex(text: str) -> list:
+    global _left
+    if _left is not None:
+        _left -= len(text)
+        if _left < 0:
+            raise ShellBudgetError("the RUN instructions hold more shell than dfix parses in one file "
+                                   f"(over {MAX_SHELL_CHARS:,} characters read by the shell parser, retries included)")
+    return bashlex.parse(text)
+
 # Words that run the next word as the command (``sudo npm ci``): skipped to find the program.
 _WRAPPERS = frozenset({"sudo", "exec", "command", "env", "nohup", "nice", "su-exec", "gosu", "xargs"})
 # Wrapper options that take a value (``sudo -u node npm ci``).
@@ -43,6 +78,11 @@ _WRAPPER_VALUE_FLAGS = {"sudo": frozenset({"-u", "-g", "-C", "-h", "-p", "-U"}),
 # Wrappers that only stand in front of certain programs.
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
 _FALLBACK_MAX_PIECES = 40  # bound on pieces joined while looking for a parsable run
+# Characters bashlex may read while looking for parsable runs: per character of the RUN,
+# plus a floor. Real RUNs need at most 13x (tests/test_shell.py); an adversarial one, at
+# 40 tries of 40 pieces for each piece, would otherwise need 1,600x.
+_FALLBACK_BUDGET = 16
+_FALLBACK_FLOOR = 16_384
 
 
 @dataclass(frozen=True)
@@ -157,7 +197,7 @@ def parse_shell(text: str) -> ShellScript:
         return plain
     masked, masks, opaque = _mask(text)
     try:
-        trees = bashlex.parse(masked)
+        trees = _bashlex(masked)
     except _BASHLEX_ERRORS as exc:
         script = _parse_in_pieces(text, masked, masks, str(exc))
     else:
@@ -215,40 +255,75 @@ _BASHLEX_ERRORS = (
 
 
 def _parse_in_pieces(text: str, masked: str, masks: list[Span], first_error: str) -> ShellScript:
-    cuts = _top_level_operators(masked)
-    # pieces: (start, end, operator before it, its span)
-    pieces: list[tuple[int, int, str | None, Span | None]] = []
-    start, op, op_span = 0, None, None
-    for cut_start, cut_end, cut_op in cuts:
-        pieces.append((start, cut_start, op, op_span))
-        start, op, op_span = cut_end, cut_op, (cut_start, cut_end)
-    pieces.append((start, len(masked), op, op_span))
-    pieces = [p for p in pieces if masked[p[0] : p[1]].strip()]
-
+    pieces = _pieces(masked)
     walker = _Walker(text, masks)
     unparsed: list[Span] = []
     errors = [first_error]
+    budget = _FALLBACK_BUDGET * len(masked) + _FALLBACK_FLOOR
     i = 0
     while i < len(pieces):
-        for j in range(min(len(pieces), i + _FALLBACK_MAX_PIECES) - 1, i - 1, -1):
-            # Longest run first so that `if …; then …; fi` is read as one compound.
-            begin, end = pieces[i][0], pieces[j][1]
-            try:
-                trees = bashlex.parse(masked[begin:end])
-            except _BASHLEX_ERRORS:
-                continue
+        found, spent = _longest_parsable_run(masked, pieces, i, budget)
+        budget -= spent
+        if found is not None:
+            j, trees = found
             walker.pending = (pieces[i][2], pieces[i][3])
-            walker.walk_top(trees, base=begin)
+            walker.walk_top(trees, base=pieces[i][0])
             i = j + 1
-            break
-        else:
-            begin, end = pieces[i][0], pieces[i][1]
-            stripped_start = begin + (len(masked[begin:end]) - len(masked[begin:end].lstrip()))
-            stripped_end = end - (len(masked[begin:end]) - len(masked[begin:end].rstrip()))
-            unparsed.append((stripped_start, stripped_end))
-            errors.append(f"could not parse {text[stripped_start:stripped_end]!r}")
-            i += 1
+            continue
+        begin, end = pieces[i][0], pieces[i][1]
+        stripped_start = begin + (len(masked[begin:end]) - len(masked[begin:end].lstrip()))
+        stripped_end = end - (len(masked[begin:end]) - len(masked[begin:end].rstrip()))
+        unparsed.append((stripped_start, stripped_end))
+        errors.append(f"could not parse {text[stripped_start:stripped_end]!r}")
+        i += 1
     return ShellScript(text, tuple(walker.commands), False, tuple(unparsed), tuple(errors))
+
+
+_Piece = tuple[int, int, "str | None", "Span | None"]  # start, end, operator before it, its span
+
+
+def _pieces(masked: str) -> list[_Piece]:
+    """The text cut at its top-level operators, blank pieces dropped."""
+    pieces: list[_Piece] = []
+    start, op, op_span = 0, None, None
+    for cut_start, cut_end, cut_op in _top_level_operators(masked):
+        pieces.append((start, cut_start, op, op_span))
+        start, op, op_span = cut_end, cut_op, (cut_start, cut_end)
+    pieces.append((start, len(masked), op, op_span))
+    return [p for p in pieces if masked[p[0] : p[1]].strip()]
+
+
+def _longest_parsable_run(masked: str, pieces: list[_Piece], i: int, budget: int) -> tuple[tuple[int, list] | None, int]:
+    """The longest run of pieces from ``i`` that bashlex parses, as (last piece, trees), and the
+    characters spent; longest first, so that `if …; then …; fi` is read as one compound.
+
+    bashlex is an LR parser: an error at a token means no text sharing the prefix up to
+    that token parses, so no longer run holding the token is worth trying. Once the
+    budget is spent, only the single piece is tried.
+    """
+    spent = 0
+    j = min(len(pieces), i + _FALLBACK_MAX_PIECES) - 1
+    if budget <= 0:
+        j = i
+    while j >= i:
+        begin, end = pieces[i][0], pieces[j][1]
+        spent += end - begin
+        try:
+            return (j, _bashlex(masked[begin:end])), spent
+        except bashlex.errors.ParsingError as exc:
+            at = begin + exc.position
+            # Its position is never before the offending token on a one-line text (on a
+            # longer one it counts from a line start). Before the run's end, it rules out
+            # every run through the piece holding it.
+            if at < end and masked.find("\n", begin, end) == -1:
+                j = min(j, max(k for k in range(i - 1, j + 1) if k < i or pieces[k][1] <= at))
+                continue
+        except _BASHLEX_ERRORS:
+            pass
+        j -= 1
+        if spent >= budget:
+            j = min(j, i)
+    return None, spent
 
 
 class _Walker:
