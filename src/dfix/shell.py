@@ -311,11 +311,11 @@ def _longest_parsable_run(masked: str, pieces: list[_Piece], i: int, budget: int
         try:
             return (j, _bashlex(masked[begin:end])), spent
         except bashlex.errors.ParsingError as exc:
+            # Only "unexpected token" carries the token's offset, and only on one-line text
+            # (on longer text it counts from a line start; "unexpected EOF" carries the
+            # length of some earlier input). It rules out every run through its piece.
             at = begin + exc.position
-            # Its position is never before the offending token on a one-line text (on a
-            # longer one it counts from a line start). Before the run's end, it rules out
-            # every run through the piece holding it.
-            if at < end and masked.find("\n", begin, end) == -1:
+            if exc.message.startswith("unexpected token") and at < end and masked.find("\n", begin, end) == -1:
                 j = min(j, max(k for k in range(i - 1, j + 1) if k < i or pieces[k][1] <= at))
                 continue
         except _BASHLEX_ERRORS:
