@@ -17,7 +17,7 @@ from .. import shell
 from ..shell import Command, Word, first_operand
 from .argv import operands, option_value
 from .record import Classified, Kind, Manager
-from .registry import MANAGERS, SETUPTOOLS
+from .registry import BY_PROGRAM, SETUPTOOLS
 from .system import SYSTEM_COMMANDS
 
 _PYTHON = re.compile(r"(python|pypy)[0-9.]*|py")
@@ -90,10 +90,10 @@ def recognise(command: Command) -> Call:
         else:
             return Call(command, program, (), Kind.UNKNOWN, args=tuple(args), env=env)  # runs project code
     key = "pip" if _VERSIONED_PIP.fullmatch(program) else program
-    candidates = tuple(m for m in MANAGERS if key in m.programs)
+    candidates = BY_PROGRAM.get(key, ())
     if candidates and args and args[0].value in candidates[0].runs_programs:
         program, key, args = args[0].value, args[0].value, args[1:]  # `corepack yarn install` is yarn
-        candidates = tuple(m for m in MANAGERS if key in m.programs)
+        candidates = BY_PROGRAM.get(key, ())
     if not candidates:
         return Call(command, program, (), SYSTEM_COMMANDS.get(program, Kind.UNKNOWN), args=tuple(args), env=env)
     return _classify(command, program, candidates, list(args), env)
