@@ -9,10 +9,9 @@ from .record import Manager
 MANAGERS: tuple[Manager, ...] = node.MANAGERS + python.MANAGERS + go.MANAGERS + java.MANAGERS + system.MANAGERS
 BY_NAME: dict[str, Manager] = {m.name: m for m in MANAGERS}
 # Program name -> the records it may stand for, in MANAGERS order (yarn: 1, then 2+).
-BY_PROGRAM: dict[str, tuple[Manager, ...]] = {}
-for _manager in MANAGERS:
-    for _program in _manager.programs:
-        BY_PROGRAM[_program] = BY_PROGRAM.get(_program, ()) + (_manager,)
+BY_PROGRAM: dict[str, tuple[Manager, ...]] = {
+    program: tuple(m for m in MANAGERS if program in m.programs) for m0 in MANAGERS for program in m0.programs
+}
 
 __all__ = ["BY_NAME", "BY_PROGRAM", "MANAGERS", "SETUPTOOLS", "by_name"]
 
