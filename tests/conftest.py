@@ -8,6 +8,7 @@ labels of its own and removes their images when the test ends, pass or fail.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -111,7 +112,7 @@ def rebuild_bench(lab: Path, tmp_path: Path) -> Iterator[RebuildBench]:
     test's images and no one else's on the shared daemon.
     """
     token = uuid.uuid4().hex[:10]
-    runs = iter(range(1_000))
+    runs = itertools.count()
 
     def run(context: Path, before: Path, after: Path, name: str, *options: str) -> dict:
         n = next(runs)

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import DOCKER, LAB
 from dfix.ciworkflow import render_workflow
 
 pytestmark = pytest.mark.e2e
 
-LAB = Path(__file__).resolve().parents[2] / "shared" / "buildlab"
 BASE = "debian:bookworm-slim"
 
 
@@ -32,7 +32,7 @@ def lab() -> Path:
     problem = None
     if not (LAB / "lab-build").is_file():
         problem = f"no build lab at {LAB}"
-    elif subprocess.run(["/usr/bin/docker", "image", "inspect", BASE], capture_output=True).returncode != 0:
+    elif subprocess.run([DOCKER, "image", "inspect", BASE], capture_output=True).returncode != 0:
         problem = f"no Docker engine with {BASE} (run ../shared/buildlab/setup)"
     if problem:
         if os.environ.get("CI") == "true":
@@ -49,7 +49,7 @@ def build(lab: Path, context: Path, dockerfile: str) -> subprocess.CompletedProc
                            capture_output=True, text=True, timeout=600)
     # An untagged image per build would pile up on the shared daemon run after run.
     if image.is_file():
-        subprocess.run(["/usr/bin/docker", "rmi", image.read_text().strip()], capture_output=True)
+        subprocess.run([DOCKER, "rmi", image.read_text().strip()], capture_output=True)
         image.unlink()
     return built
 

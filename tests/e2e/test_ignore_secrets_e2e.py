@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-DOCKER = "/usr/bin/docker"
+from conftest import DOCKER, remove_images
+
 TOKEN = "npm_" + "Zq7Wx2Lp9Rt4Vb6Nm1Kc3Hd8Fg5Js0Ya2Ue7"
 
 pytestmark = pytest.mark.e2e
@@ -28,11 +29,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(autouse=True)
 def _remove_images():
     yield
-    tags = subprocess.run([DOCKER, "images", "--format", "{{.Repository}}:{{.Tag}}"], capture_output=True,
-                          text=True).stdout.split()
-    mine = [t for t in tags if t.startswith(("dfix-e2e-df301:", "dfix-e2e-df401:"))]
-    if mine:
-        subprocess.run([DOCKER, "rmi", *mine], capture_output=True)
+    remove_images("dfix-e2e-df301:")
+    remove_images("dfix-e2e-df401:")
 
 
 def dfix(*args: str) -> subprocess.CompletedProcess:

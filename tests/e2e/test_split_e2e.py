@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DOCKER
 from test_e2e import APPS
 
 pytestmark = pytest.mark.e2e
-DOCKER = "/usr/bin/docker"
 SPLIT_APPS = sorted(p.name for p in APPS.glob("split-*") if (p / "split.json").is_file())
 
 
