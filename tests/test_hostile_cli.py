@@ -459,6 +459,34 @@ def test_failed_write_totals(tmp_path: Path):
     assert (tmp_path / "Dockerfile").read_text() == NAIVE
 
 
+def test_a_refused_dockerfile_leaves_the_rest_of_its_fix_set_unwritten(tmp_path: Path):
+    # DF301's .dockerignore belongs to the same fix set: it used to be created anyway.
+    (tmp_path / "Dockerfile").write_text(NAIVE)
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    os.chmod(tmp_path / "Dockerfile", 0o444)
+    run = run_dfix("--write", str(tmp_path))
+    assert run.code == 2 and "read-only" in run.errors[0]
+    assert not (tmp_path / ".dockerignore").exists()
+
+
+def test_other_files_are_put_back_when_the_dockerfile_write_fails_late(tmp_path: Path):
+    # The Dockerfile passes the up-front checks, then changes before its replace (another run).
+    (tmp_path / "Dockerfile").write_text(NAIVE)
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    (tmp_path / ".dockerignore").write_text("node_modules\n")
+    prelude = ("import dfix.fileio as f\n"
+               "real = f._compare\n"
+               "def racing(path, expected):\n"
+               "    if path.name == 'Dockerfile':\n"
+               "        path.write_text(expected + '# edited meanwhile\\n')\n"
+               "    real(path, expected)\n"
+               "f._compare = racing")
+    run = run_dfix("--write", str(tmp_path), prelude=prelude)
+    assert run.code == 2 and "changed since dfix read it" in run.errors[0], run.stderr
+    assert (tmp_path / ".dockerignore").read_text() == "node_modules\n"
+    assert (tmp_path / "Dockerfile").read_text() == NAIVE + "# edited meanwhile\n"
+
+
 def test_symlinked_name_in_one_folder_is_processed_once(tmp_path: Path):
     (tmp_path / "Dockerfile").write_text(NAIVE)
     (tmp_path / "Dockerfile.prod").symlink_to("Dockerfile")

@@ -104,6 +104,22 @@ def write_file_edit(path: Path, old_text: str | None, new_text: str) -> None:
     write_atomic(path, new_text, expected=old_text)
 
 
+def undo_file_edit(path: Path, old_text: str | None, new_text: str) -> None:
+    """Put back what write_file_edit changed, if the file still holds what it wrote."""
+    if old_text is None:
+        if read_bounded(path, MAX_MANIFEST_BYTES) == new_text.encode("utf-8"):
+            path.unlink()
+        return
+    write_atomic(path, old_text, expected=new_text)
+
+
+def check_replaceable(path: Path) -> None:
+    """Refuse now what write_atomic would refuse of the file itself (read-only, hard links),
+    so that nothing else of the same fix set is written first."""
+    real = path.resolve()
+    _check_writable(real, real.stat())
+
+
 def _create_atomic(path: Path, text: str) -> None:
     """A new file with the whole text or none: written aside, then hard-linked into place (never clobbers)."""
     tmp = _write_aside(path, text)

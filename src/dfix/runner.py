@@ -12,7 +12,8 @@ from .config import ConfigError, ConfigFinder, Settings
 from .context import IgnorePatternError
 from .discover import Target, escapes_tree
 from .dockerfile import DockerfileError
-from .fileio import InputError, read_dockerfile, write_atomic, write_file_edit
+from .fixes import FileEdit
+from .fileio import InputError, check_replaceable, read_dockerfile, undo_file_edit, write_atomic, write_file_edit
 from .limits import InputLimitError
 from .patch import unified_diff
 from .rules import Skip, select_rules, unknown_codes
@@ -202,11 +203,7 @@ def _process(target: Target, options: Options, finder: ConfigFinder, context_dir
     Masker.for_dockerfile(result.original).mask_report(report)
     if options.write and result.changed:
         try:
-            # The other files first: if one cannot be written, the Dockerfile stays as it was.
-            for e in edits:
-                write_file_edit(e.path, e.old_text, e.new_text)
-            if result.text != result.original:
-                write_atomic(target.path, result.text, expected=text)
+            _write_fix_set(target.path, text, result.text, edits)
         except InputError as exc:
             report.error = str(exc)
             return
@@ -214,6 +211,32 @@ def _process(target: Target, options: Options, finder: ConfigFinder, context_dir
             report.error = f"cannot write: {exc.strerror or exc}"
             return
         report.written = True
+
+
+def _write_fix_set(path: Path, read: str, fixed: str, edits: list[FileEdit]) -> None:
+    """The Dockerfile and the other files its fixes change, all or none.
+
+    The Dockerfile's own refusals are checked first; the other files are written next, so
+    one that cannot be written leaves the Dockerfile as it was; and if the Dockerfile
+    still fails (it changed since it was read), the other files are put back.
+    """
+    own = fixed != read
+    if own:
+        check_replaceable(path)
+    written: list[FileEdit] = []
+    try:
+        for e in edits:
+            write_file_edit(e.path, e.old_text, e.new_text)
+            written.append(e)
+        if own:
+            write_atomic(path, fixed, expected=read)
+    except BaseException:
+        for e in reversed(written):
+            try:
+                undo_file_edit(e.path, e.old_text, e.new_text)
+            except (InputError, OSError):
+                pass  # changed again meanwhile: it is the other writer's now
+        raise
 
 
 def _peers(target: Target, options: Options) -> tuple[tuple[str, str | None], ...]:
