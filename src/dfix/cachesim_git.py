@@ -1,6 +1,6 @@
 """Replaying a git history through the cache model: which paths each commit changed.
 
-Real git through subprocess: ``git log --first-parent`` for the last commits and
+Real git through safegit (no hook, fsmonitor or filter of the repository runs): ``git log --first-parent`` for the last commits and
 ``git diff --name-only --no-renames`` between each commit and its first parent (a
 rename is a deletion plus an addition, and both may matter to a COPY).  The root
 commit has no parent: it is a first build, not a rebuild, so it is not replayed.
@@ -8,13 +8,13 @@ commit has no parent: it is a first build, not a rebuild, so it is not replayed.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import safegit
+from .safegit import GitError
 
-class GitError(RuntimeError):
-    """git failed, or the path is not in a work tree."""
+__all__ = ["Commit", "GitError", "last_commits", "repo_root", "to_context"]
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,7 @@ class Commit:
 
 
 def _git(repo: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise GitError(f"cannot run git: {exc}") from None
+    done = safegit.run(repo, *args, check=False)
     if done.returncode != 0:
         raise GitError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed")
     return done.stdout

@@ -91,9 +91,13 @@ def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
+# How the bot knows its own commits on its branch (it replaces nothing else).
+COMMIT_SUBJECT_PREFIX = "dfix: "
+
+
 def commit_message(fixes: Sequence[FixItem], skipped: Sequence[SkipItem]) -> str:
     files = sorted({f.path for f in fixes})
-    subject = f"dfix: cache-friendly builds for {files[0] if len(files) == 1 else f'{len(files)} Dockerfiles'}"
+    subject = f"{COMMIT_SUBJECT_PREFIX}cache-friendly builds for {files[0] if len(files) == 1 else f'{len(files)} Dockerfiles'}"
     lines = [subject, "", "Fixes applied by dfix (each keeps the final image the same):", ""]
     lines += [f"- {f.path}:{f.line} {f.code}: {f.message}" for f in fixes]
     if skipped:

@@ -1,10 +1,15 @@
-"""Real git through subprocess: the bot's only way to read and change a repository."""
+"""Real git through subprocess: the bot's only way to read and change a repository.
+
+Every call goes through safegit, which keeps the repository's hooks, fsmonitor, filter
+drivers and included config from running; a remote is a configured remote's name, and
+every ref or path a user gives comes after ``--``.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
+
+from .. import safegit
 
 
 class BotError(RuntimeError):
@@ -12,20 +17,33 @@ class BotError(RuntimeError):
 
 
 class Git:
-    def __init__(self, cwd: Path):
+    def __init__(self, cwd: Path, overrides: tuple[str, ...] | None = None):
         self.cwd = Path(cwd)
+        self._overrides = overrides
 
-    def run(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
-        # Never prompt for credentials: a bot run has no terminal to answer on.
-        full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
-        proc = subprocess.run(["git", *args], cwd=self.cwd, capture_output=True, text=True, env=full_env)
-        if check and proc.returncode != 0:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()
-            raise BotError(f"git {args[0]} failed: {detail[-1] if detail else f'exit {proc.returncode}'}")
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        """The filter switches for this repository, read once (and refusal of in-tree config)."""
+        if self._overrides is None:
+            try:
+                self._overrides = safegit.config_overrides(self.cwd)
+            except safegit.GitError as exc:
+                raise BotError(str(exc)) from None
+        return self._overrides
+
+    def at(self, cwd: Path) -> Git:
+        """The same repository's git in another of its worktrees."""
+        return Git(cwd, self.overrides)
+
+    def run(self, *args: str, check: bool = True, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
+        try:
+            proc = safegit.run(self.cwd, *args, check=check, env=env, stdin=stdin, overrides=self.overrides)
+        except safegit.GitError as exc:
+            raise BotError(str(exc)) from None
         return proc.stdout.strip() if proc.returncode == 0 else ""
 
     def ok(self, *args: str) -> bool:
-        return subprocess.run(["git", *args], cwd=self.cwd, capture_output=True).returncode == 0
+        return safegit.run(self.cwd, *args, check=False, overrides=self.overrides).returncode == 0
 
     def toplevel(self) -> Path:
         top = self.run("rev-parse", "--show-toplevel", check=False)
@@ -47,19 +65,20 @@ class Git:
         return self.run("symbolic-ref", "--short", "-q", "HEAD", check=False) or None
 
     def remote_url(self, remote: str) -> str:
-        url = self.run("remote", "get-url", remote, check=False)
-        if not url:
+        # Only a configured remote's name: anything else reaches git as an option or a URL
+        # (`--upload-pack=CMD`, `ext::CMD`).
+        if remote not in self.run("remote").splitlines():
             raise BotError(f"no git remote named {remote!r}")
-        return url
+        return self.run("remote", "get-url", "--", remote, check=False)
 
     def remote_branch(self, remote: str, branch: str) -> str | None:
         """The commit the remote's branch points at, or None when it has no such branch."""
-        out = self.run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
+        out = self.run("ls-remote", "--heads", "--", remote, f"refs/heads/{branch}")
         return out.split()[0] if out else None
 
     def remote_default_branch(self, remote: str) -> str | None:
         """The branch the remote's HEAD points at (its default branch)."""
-        for line in self.run("ls-remote", "--symref", remote, "HEAD").splitlines():
+        for line in self.run("ls-remote", "--symref", "--", remote, "HEAD").splitlines():
             if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
                 return line[len("ref: refs/heads/"):-len("\tHEAD")]
         return None
@@ -69,7 +88,7 @@ class Git:
         sha = self.remote_branch(remote, branch)
         if sha is None:
             raise BotError(f"remote {remote!r} has no branch {branch!r}; push it first or pass --base")
-        self.run("fetch", "-q", remote, f"refs/heads/{branch}")
+        self.run("fetch", "-q", "--no-recurse-submodules", "--", remote, f"refs/heads/{branch}")
         return sha
 
     def identity_env(self) -> dict[str, str]:

@@ -4,7 +4,9 @@ The fixes are made in a temporary git worktree of the base branch as the remote 
 the user's working tree, index and current branch are never touched, and the pull request
 holds exactly dfix's rewrite of what the base already has (local commits not pushed yet stay
 out of it). dfix runs there as its own command line (``--write --format
-json``), the same code path as ``dfix --write``. Running twice changes nothing: the branch
+json``), the same code path as ``dfix --write``, in isolated mode and without the token: the
+worktree is the repository's code, and ``python -m`` would otherwise import from it first.
+Running twice changes nothing: the branch
 is reused when it already holds the same rewrite of the same base commit, otherwise it is
 force-pushed (with a lease on what the remote had), and the one open pull request from
 that branch is updated instead of a second one being opened.
@@ -13,6 +15,7 @@ that branch is updated instead of a second one being opened.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -22,11 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .body import FixItem, RebuildRow, SkipItem, commit_message, pr_body
+from .body import COMMIT_SUBJECT_PREFIX, FixItem, RebuildRow, SkipItem, commit_message, pr_body
 from .git import BotError, Git
 from .github import DEFAULT_API_URL, PullRequest, open_or_update
 from .remote import repo_from_url
 
+BOT_PREFIX = "dfix/"
+# The fixer needs no credentials; a variable it never sees cannot leak.
+_TOKEN_VARIABLES = frozenset({"GITHUB_TOKEN", "GH_TOKEN", "GITHUB_PAT", "GITLAB_TOKEN", "ACTIONS_RUNTIME_TOKEN",
+                              "ACTIONS_ID_TOKEN_REQUEST_TOKEN"})
 DEFAULT_BRANCH = "dfix/cache-friendly-builds"
 DEFAULT_TITLE = "dfix: cache-friendly Dockerfile builds"
 
@@ -85,6 +92,7 @@ def _plan(cwd: Path, options: PrOptions) -> _Plan:
     git = Git(root)
     paths = _repo_paths(cwd, root, options.paths)
     branch = options.branch or branch_for(paths)
+    _check_bot_branch(git, branch)
     dirty = git.dirty()
     if dirty and not options.allow_dirty:
         raise BotError(f"the working tree has uncommitted changes ({len(dirty)} path(s), e.g. {dirty[0][3:]}); "
@@ -92,7 +100,8 @@ def _plan(cwd: Path, options: PrOptions) -> _Plan:
     current = git.current_branch()
     if current == branch:
         raise BotError(f"{branch} is checked out; run dfix pr from the branch the pull request should target")
-    repo = options.repo or repo_from_url(git.remote_url(options.remote))
+    url = git.remote_url(options.remote)  # refuses what is not a configured remote's name
+    repo = options.repo or repo_from_url(url)
     if repo is None and not options.dry_run:
         raise BotError(f"cannot tell the GitHub repository from remote {options.remote!r}; pass --repo OWNER/NAME")
     if not options.token and not options.dry_run:
@@ -103,7 +112,17 @@ def _plan(cwd: Path, options: PrOptions) -> _Plan:
     base = options.base or current or git.remote_default_branch(options.remote)
     if base is None:
         raise BotError(f"cannot tell which branch of {options.remote!r} to target; pass --base")
+    if branch == base:
+        raise BotError(f"the bot branch {branch!r} is the pull request's base; pass another --branch")
     return _Plan(git, paths, branch, repo, base, git.fetch_branch(options.remote, base))
+
+
+def _check_bot_branch(git: Git, branch: str) -> None:
+    """The bot force-pushes its branch: it must be one of the bot's, never a person's."""
+    if not git.ok("check-ref-format", f"refs/heads/{branch}") or branch.startswith("-"):
+        raise BotError(f"{branch!r} is not a valid branch name")
+    if not branch.startswith(BOT_PREFIX):
+        raise BotError(f"the bot branch must start with {BOT_PREFIX!r} (it is force-pushed): {branch!r}")
 
 
 def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | None = None,
@@ -117,13 +136,13 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
             return outcome
         message = commit_message(outcome.fixes, outcome.skipped)
         if rebuild_rows is None and options.history > 0:
-            rebuild_rows = _rebuild_evidence(tree, changed, options, echo)
+            rebuild_rows = _rebuild_evidence(plan.git.at(tree), changed, options, echo)
         body = pr_body(outcome.fixes, outcome.skipped, rebuild_rows, diffs=outcome.diffs)
         if options.dry_run:
             _describe(echo, outcome, plan, options, message, body)
             outcome.status = "dry-run"
             return outcome
-        outcome.commit, outcome.pushed = _commit_and_push(plan.git, Git(tree), changed, message, plan.head,
+        outcome.commit, outcome.pushed = _commit_and_push(plan.git, plan.git.at(tree), changed, message, plan.head,
                                                           plan.branch, options.remote)
     outcome.pull = open_or_update(api_url=options.api_url, token=options.token or "", repo=plan.repo or "",
                                   head=plan.branch, base=plan.base, title=options.title, body=body)
@@ -133,21 +152,22 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
     return outcome
 
 
-def _rebuild_evidence(tree: Path, changed: Sequence[str], options: PrOptions,
+def _rebuild_evidence(tree_git: Git, changed: Sequence[str], options: PrOptions,
                       echo: Callable[[str], None]) -> list[RebuildRow]:
     """Per step, how many of the last commits re-run it, original versus rewritten (dfix explain)."""
     from ..explain import rebuild_rows as explain_rows
 
+    tree = tree_git.cwd
     dockerfiles = [p for p in changed if not p.endswith(".dockerignore")]
     rows: list[RebuildRow] = []
     # explain compares a file with dfix's rewrite of it: give it the files as committed.
     fixed = {p: (tree / p).read_bytes() if (tree / p).exists() else None for p in changed}
     try:
         for path in changed:
-            original = Git(tree).run("show", f"HEAD:{path}", check=False)
-            if (tree / path).exists() and not _in_head(tree, path):
+            original = tree_git.run("show", f"HEAD:{path}", check=False)
+            if (tree / path).exists() and not _in_head(tree_git, path):
                 (tree / path).unlink()
-            elif _in_head(tree, path):
+            elif _in_head(tree_git, path):
                 (tree / path).write_text(original)
         rows = _explain_each(tree, dockerfiles, options, echo, explain_rows)
     finally:
@@ -157,8 +177,8 @@ def _rebuild_evidence(tree: Path, changed: Sequence[str], options: PrOptions,
     return rows
 
 
-def _in_head(tree: Path, path: str) -> bool:
-    return bool(Git(tree).run("ls-tree", "--name-only", "HEAD", "--", path, check=False).strip())
+def _in_head(tree_git: Git, path: str) -> bool:
+    return bool(tree_git.run("ls-tree", "--name-only", "HEAD", "--", path, check=False).strip())
 
 
 def _explain_each(tree: Path, dockerfiles: Sequence[str], options: PrOptions, echo: Callable[[str], None],
@@ -195,11 +215,11 @@ class _worktree:
     def __enter__(self) -> Path:
         self.tmp = Path(tempfile.mkdtemp(prefix="dfix-pr-"))
         self.path = self.tmp / "tree"
-        self.git.run("worktree", "add", "-q", "--detach", str(self.path), self.commit)
+        self.git.run("worktree", "add", "-q", "--detach", "--", str(self.path), self.commit)
         return self.path
 
     def __exit__(self, *exc) -> None:
-        self.git.run("worktree", "remove", "--force", str(self.path), check=False)
+        self.git.run("worktree", "remove", "--force", "--", str(self.path), check=False)
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.git.run("worktree", "prune", check=False)
 
@@ -211,8 +231,11 @@ class _FixRun(PrOutcome):
 
 
 def _fix_in(tree: Path, rel_paths: list[str], fix_args: tuple[str, ...], branch: str) -> _FixRun:
-    cmd = [sys.executable, "-m", "dfix", "--write", "--format", "json", *fix_args, "--", *(rel_paths or ["."])]
-    proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
+    # -I: the worktree is not on sys.path (a committed dfix/ or bashlex.py would be imported
+    # first), and PYTHON* variables do not apply; the fixer needs no token, so it gets none.
+    cmd = [sys.executable, "-I", "-m", "dfix", "--write", "--format", "json", *fix_args, "--", *(rel_paths or ["."])]
+    env = {k: v for k, v in os.environ.items() if k not in _TOKEN_VARIABLES}
+    proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
     try:
         report = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -234,21 +257,45 @@ def _fix_in(tree: Path, rel_paths: list[str], fix_args: tuple[str, ...], branch:
 def _commit_and_push(git: Git, tree_git: Git, changed: list[str], message: str, head: str, branch: str,
                      remote: str) -> tuple[str, bool]:
     tree_git.run("add", "--", *changed)
-    # --no-verify: hooks are the repository's code, and dfix never runs repository code.
-    tree_git.run("commit", "-q", "--no-verify", "-m", message, env=git.identity_env())
+    # The message on stdin: one -m argument of 300 services' fixes passes the argument limit.
+    tree_git.run("commit", "-q", "--no-verify", "-F", "-", env=git.identity_env(), stdin=message)
     new = tree_git.run("rev-parse", "HEAD")
     old = git.remote_branch(remote, branch)
     if old and _same_rewrite(git, remote, branch, old, new, head):
-        git.run("update-ref", f"refs/heads/{branch}", old)
+        _follow_local_branch(git, branch, old, old)
         return old, False
-    git.run("push", "-q", f"--force-with-lease=refs/heads/{branch}:{old or ''}", remote, f"{new}:refs/heads/{branch}")
-    git.run("update-ref", f"refs/heads/{branch}", new)
+    if old:
+        _refuse_foreign_commits(git, branch, old, head)
+    git.run("push", "-q", "--no-verify", f"--force-with-lease=refs/heads/{branch}:{old or ''}", "--", remote,
+            f"{new}:refs/heads/{branch}")
+    _follow_local_branch(git, branch, old, new)
     return new, True
+
+
+def _refuse_foreign_commits(git: Git, branch: str, old: str, head: str) -> None:
+    """The push replaces ``old``: only when it is one dfix commit on a commit of the base's history."""
+    commits = git.run("rev-list", f"{head}..{old}", "--").splitlines()
+    foreign = [sha for sha in commits if not _made_by_dfix(git, sha)] or commits[:-1]
+    if foreign:
+        raise BotError(f"the remote's {branch} holds {len(foreign)} commit(s) dfix did not make "
+                       f"(e.g. {foreign[0][:12]}); merge or close that pull request, or delete the branch, "
+                       "and run dfix pr again")
+
+
+def _made_by_dfix(git: Git, sha: str) -> bool:
+    return git.run("show", "-s", "--format=%s", sha).startswith(COMMIT_SUBJECT_PREFIX)
+
+
+def _follow_local_branch(git: Git, branch: str, old: str | None, new: str) -> None:
+    """Point a local branch of that name at ``new`` only when dfix made it (absent, or at ``old``)."""
+    local = git.run("rev-parse", "--verify", "-q", f"refs/heads/{branch}^{{commit}}", check=False)
+    if not local or local == old:
+        git.run("update-ref", f"refs/heads/{branch}", new, local or "0" * 40)
 
 
 def _same_rewrite(git: Git, remote: str, branch: str, old: str, new: str, head: str) -> bool:
     """The remote branch already holds this rewrite of this base: same tree, parent and message."""
-    git.run("fetch", "-q", remote, f"refs/heads/{branch}")
+    git.run("fetch", "-q", "--no-recurse-submodules", "--", remote, f"refs/heads/{branch}")
     fmt = "%T %P%n%B"
     return git.run("show", "-s", f"--format={fmt}", old) == git.run("show", "-s", f"--format={fmt}", new) \
         and git.run("rev-parse", f"{new}^") == head
