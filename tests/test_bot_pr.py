@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from github_fake import FakeGitHub
 
-from dfix.bot import FixItem, SkipItem, pr_body
-from dfix.bot.pr import PrOptions, branch_for, run_pr
-from dfix.bot.remote import repo_from_url
+from dfix.commands.pr import FixItem, SkipItem, pr_body
+from dfix.commands.pr.pr import PrOptions, branch_for, run_pr
+from dfix.commands.pr.remote import repo_from_url
 from dfix.cli import main
 
 pytest.importorskip("github")
@@ -230,7 +230,7 @@ def test_branch_names():
 
 
 def test_pr_body_stays_under_githubs_limit():
-    from dfix.bot.body import MAX_BODY
+    from dfix.commands.pr.body import MAX_BODY
 
     fixes = [FixItem(f"svc{i}/Dockerfile", 4, "DF102", "cache npm downloads in /root/.npm") for i in range(300)]
     diffs = [(f.path, "--- a\n+++ b\n" + "+RUN true\n" * 40) for f in fixes]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dfix.cachesim import CacheModel, ContextSource, TargetError, parse_mount
+from dfix.commands.explain.cachesim import CacheModel, ContextSource, TargetError, parse_mount
 from dfix.context import BuildContext
 from dfix.dockerfile import parse
 

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from conftest import DOCKER, LAB
-from dfix.ciworkflow import render_workflow
+from dfix.commands.ci.github import render_workflow
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from dfix.ciworkflow import cache_mounts, yaml_scalar
+from dfix.commands.ci.github import cache_mounts, yaml_scalar
 from dfix.cli import main
 
 DOCKERFILE = """\

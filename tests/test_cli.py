@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dfix import fileio
+from dfix.io import fileio
 from dfix.cli import main
 
 # COPY --link needs a current frontend, so DF001 has something to add.

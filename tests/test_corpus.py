@@ -8,7 +8,7 @@ import pytest
 from conftest import CORPUS, corpus_cases, corpus_listing, need_corpus
 
 from buildkit_oracle import buildkit_parse
-from dfix import engine
+from dfix.pipeline import engine
 from dfix.config import Settings
 from dfix.dockerfile import DockerfileError
 from dfix.rules import select_rules

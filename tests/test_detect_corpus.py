@@ -9,7 +9,7 @@ import pytest
 
 from conftest import corpus_listing
 
-from dfix.detect import detect_dockerfile
+from dfix.commands.detect import detect_dockerfile
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 ECOSYSTEMS = ("node", "python", "go", "java")

@@ -8,14 +8,14 @@ import pytest
 
 from dfix.config import ConfigError, Settings, settings_from_table
 from dfix.dockerfile import parse
-from dfix.split_go import _imports_c
-from dfix.split_java import java_major
-from dfix.split_node import _jsonc
-from dfix.split_node import runtime_image as node_runtime
-from dfix.split_plans import is_toolchain_image
-from dfix.split_python import runtime_image as python_runtime
-from dfix.buildstate import stage_states
-from dfix.split_stage import CannotSplit, analyse, leading_comments
+from dfix.rules.df201.go import _imports_c
+from dfix.rules.df201.java import java_major
+from dfix.rules.df201.node import _jsonc
+from dfix.rules.df201.node import runtime_image as node_runtime
+from dfix.rules.df201.planners import is_toolchain_image
+from dfix.rules.df201.python import runtime_image as python_runtime
+from dfix.analysis.buildstate import stage_states
+from dfix.rules.df201.stage import CannotSplit, analyse, leading_comments
 
 HERE = Path("pyproject.toml")
 
@@ -136,7 +136,7 @@ def _context(tmp_path, files: dict[str, str]):
 
 
 def test_vite_convention_holds_unless_its_config_moves_the_output(tmp_path):
-    from dfix.split_node import _tool_output
+    from dfix.rules.df201.node import _tool_output
 
     ctx = _context(tmp_path, {"package.json": "{}", "vite.config.ts": "export default {}\n"})
     assert _tool_output(ctx, "vite", ["vite", "build"]) == "dist"
@@ -147,7 +147,7 @@ def test_vite_convention_holds_unless_its_config_moves_the_output(tmp_path):
 
 
 def test_tsc_out_dir_from_the_named_project(tmp_path):
-    from dfix.split_node import _tool_output
+    from dfix.rules.df201.node import _tool_output
 
     ctx = _context(tmp_path, {"tsconfig.build.json": '{"compilerOptions": {"outDir": "./lib"}}',
                               "tsconfig.json": '{"extends": "./base.json"}'})
@@ -156,7 +156,7 @@ def test_tsc_out_dir_from_the_named_project(tmp_path):
 
 
 def test_go_data_beside_the_binary(tmp_path):
-    from dfix.split_go import _runtime_data
+    from dfix.rules.df201.go import _runtime_data
 
     ctx = _context(tmp_path, {"main.go": "package main", "go.mod": "module x", "templates/a.html": "",
                               "internal/x/x.go": "package x", "docs/a.md": "", "config.yaml": "", "Makefile": "",

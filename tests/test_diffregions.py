@@ -7,8 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dfix.diffregions import changes
-from dfix.patch import unified_diff
+from dfix.report.diffregions import changes
+from dfix.pipeline.patch import unified_diff
 
 
 def apply_regions(before: str, diff: str) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from dfix.config import Settings
 from dfix.dockerfile import TextEdit
-from dfix.engine import EngineError, apply_edits, run
+from dfix.pipeline.engine import EngineError, apply_edits, run
 from dfix.rules import Rule
 
 

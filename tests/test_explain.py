@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dfix.explain import rebuild_rows
-from dfix.explain_timings import parse_log
+from dfix.commands.explain.compare import rebuild_rows
+from dfix.commands.explain.timings import parse_log
 
 DOCKERFILE = """\
 FROM python:3.11-slim

@@ -253,7 +253,7 @@ def test_more_shell_than_one_file_may_hold(tmp_path: Path):
                    for i in range(100))
     text = f"FROM debian:12\n{runs}"
     (bad / "Dockerfile").write_text(text)
-    run = run_dfix("--write", str(tmp_path), prelude="import dfix.shell; dfix.shell.MAX_SHELL_CHARS = 5_000")
+    run = run_dfix("--write", str(tmp_path), prelude="import dfix.shell.parse; dfix.shell.parse.MAX_SHELL_CHARS = 5_000")
     assert_one_error_others_fixed(run, good, bad / "Dockerfile", "line ", "more shell than dfix parses",
                                   before=text.encode())
 
@@ -388,7 +388,7 @@ def test_json_for_unreadable_explicit_path(tmp_path: Path):
     assert len({frozenset(f) for f in doc["files"]}) == 1  # one schema for the good entry and the bad one
 
 
-BUG = "import dfix.engine\ndef boom(*a, **k):\n    raise KeyError('planted bug')\ndfix.engine.run = boom\n"
+BUG = "import dfix.pipeline.engine\ndef boom(*a, **k):\n    raise KeyError('planted bug')\ndfix.pipeline.engine.run = boom\n"
 
 
 def test_internal_error_is_exit_2_with_a_hint_and_json(tmp_path: Path):
@@ -402,7 +402,7 @@ def test_internal_error_is_exit_2_with_a_hint_and_json(tmp_path: Path):
 
 def test_bug_outside_the_per_file_guard_is_caught_at_the_top(tmp_path: Path):
     (tmp_path / "Dockerfile").write_text(NAIVE)
-    prelude = "import dfix.discover\ndef boom(*a):\n    raise ValueError('planted')\ndfix.discover.discover = boom\n"
+    prelude = "import dfix.io.discover\ndef boom(*a):\n    raise ValueError('planted')\ndfix.io.discover.discover = boom\n"
     run = run_dfix("--check", str(tmp_path), prelude=prelude)
     assert run.code == 2 and "internal error" in run.stderr and "planted" in run.stderr
     doc = json.loads(run_dfix("--format", "json", str(tmp_path), prelude=prelude).stdout)
@@ -413,9 +413,9 @@ def test_a_bug_on_one_file_in_parallel_leaves_the_others(tmp_path: Path):
     for i in range(20):
         (tmp_path / f"s{i:02}").mkdir()
         (tmp_path / f"s{i:02}" / "Dockerfile").write_text(NAIVE if i != 7 else "FROM alpine\nLABEL bug=1\n")
-    prelude = ("import dfix.engine\nreal = dfix.engine.run\n"
+    prelude = ("import dfix.pipeline.engine\nreal = dfix.pipeline.engine.run\n"
                "def run(text, *a, **k):\n    if 'bug=1' in text:\n        raise KeyError('planted')\n"
-               "    return real(text, *a, **k)\ndfix.engine.run = run\n")
+               "    return real(text, *a, **k)\ndfix.pipeline.engine.run = run\n")
     run = run_dfix("--jobs", "2", "--format", "json", str(tmp_path), prelude=prelude)
     doc = json.loads(run.stdout)
     assert run.code == 2 and len(doc["files"]) == 20
@@ -474,7 +474,7 @@ def test_other_files_are_put_back_when_the_dockerfile_write_fails_late(tmp_path:
     (tmp_path / "Dockerfile").write_text(NAIVE)
     (tmp_path / "package.json").write_text('{"name": "x"}')
     (tmp_path / ".dockerignore").write_text("node_modules\n")
-    prelude = ("import dfix.fileio as f\n"
+    prelude = ("import dfix.io.fileio as f\n"
                "real = f._compare\n"
                "def racing(path, expected):\n"
                "    if path.name == 'Dockerfile':\n"
@@ -522,12 +522,12 @@ def test_hard_link_is_refused(tmp_path: Path):
 def test_concurrent_change_is_not_overwritten(tmp_path: Path):
     df = tmp_path / "Dockerfile"
     df.write_text(NAIVE)
-    prelude = ("import dfix.engine, pathlib\nreal = dfix.engine.run\n"
+    prelude = ("import dfix.pipeline.engine, pathlib\nreal = dfix.pipeline.engine.run\n"
                "def run(text, rules, settings, path, *a, **k):\n"
                "    result = real(text, rules, settings, path, *a, **k)\n"
                "    pathlib.Path(path).write_text(text + '# another run was here\\n')\n"
                "    return result\n"
-               "dfix.engine.run = run\n")
+               "dfix.pipeline.engine.run = run\n")
     run = run_dfix("--write", str(df), prelude=prelude)
     assert run.code == 2 and "changed since dfix read it" in run.errors[0]
     assert df.read_text() == NAIVE + "# another run was here\n"

@@ -8,7 +8,7 @@ import sys
 import pytest
 import yaml
 
-from dfix.limits import MAX_DEPTH, InputLimitError, check_json, check_structured, check_toml, load_yaml
+from dfix.io.limits import MAX_DEPTH, InputLimitError, check_json, check_structured, check_toml, load_yaml
 
 if sys.version_info >= (3, 11):
     import tomllib

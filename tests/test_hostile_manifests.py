@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dfix.config import ConfigFinder
-from dfix.discover import Target
-from dfix.runner import Options, process
+from dfix.io.discover import Target
+from dfix.pipeline.runner import Options, process
 
 SECONDS_PER_EXAMPLE = 30
 

@@ -7,11 +7,11 @@ from conftest import corpus_cases, need_corpus
 from test_corpus import INVALID, case_id, corpus_context
 
 from buildkit_oracle import buildkit_parse
-from dfix import engine
+from dfix.pipeline import engine
 from dfix.config import Settings
 from dfix.context import DockerIgnore
 from dfix.dockerfile import DockerfileError
-from dfix.patch import unified_diff
+from dfix.pipeline.patch import unified_diff
 from dfix.rules import select_rules
 from dfix.secrets import Masker, literal_secrets
 

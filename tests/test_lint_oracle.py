@@ -20,7 +20,7 @@ import pytest
 from conftest import corpus_cases, need_corpus
 from test_corpus import corpus_context
 
-from dfix import engine
+from dfix.pipeline import engine
 from dfix.config import Settings
 from dfix.dockerfile import DockerfileError
 from dfix.rules import ALL_RULES, select_rules

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dfix.lockfiles import pnpm_lock_mismatch
+from dfix.managers.lockfiles import pnpm_lock_mismatch
 
 PKG = json.dumps({"dependencies": {"express": "^4.21.1"}, "devDependencies": {"jest": "^29.0.0"}})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dfix.managers import MANAGERS, Kind, recognise
-from dfix.shell import parse_shell
+from dfix.shell.parse import parse_shell
 
 PROJECT_MANAGERS = [m for m in MANAGERS if m.ecosystem != "system"]
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dfix import engine, fileio
+from dfix.io import fileio
+from dfix.pipeline import engine
 from dfix.cli import main
 from dfix.config import Settings
 from dfix.context import BuildContext, DockerIgnore
-from dfix.patch import unified_diff
+from dfix.pipeline.patch import unified_diff
 from dfix.rules import select_rules
 
 DOCKERFILE = 'FROM node:20-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\nCOPY . .\nCMD ["node", "server.js"]\n'

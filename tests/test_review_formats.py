@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from dfix.cli import main
-from dfix.github_format import command, escape_data, escape_property
+from dfix.report.github import command, escape_data, escape_property
 
 SCHEMA = Path(__file__).parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from buildkit_oracle import compare
-from dfix import engine
+from dfix.pipeline import engine
 from dfix.config import Settings
 from dfix.dockerfile import DockerfileError, parse
 from dfix.rules import select_rules

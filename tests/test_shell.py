@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dfix.shell import find_commands, parse_shell
+from dfix.shell.parse import find_commands, parse_shell
 
 
 def test_spans_are_exact_for_commands_words_and_operators():

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import corpus_cases
-from dfix import shell
+from dfix.shell import parse as shell
 from dfix.dockerfile import parse
-from dfix.runs import shell_texts
+from dfix.analysis.runs import shell_texts
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import bashlex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dfix import shell
+from dfix.shell import parse as shell
 
 PLAIN = string.ascii_letters + string.digits + "-_./:@+,%= \t"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from stack_fixtures import write_tree
 
-from dfix.detect import detect_dockerfile, format_detect_text
+from dfix.commands.detect import detect_dockerfile, format_detect_text
 
 
 def run(tmp_path: Path, dockerfile: str, files: dict) -> dict:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from stack_fixtures import context
 
-from dfix.shell import parse_shell
-from dfix.stacks import go
-from dfix.stacks.base import HazardKind
-from dfix.stacks.go import directive_lines
+from dfix.shell.parse import parse_shell
+from dfix.analysis.stacks import go
+from dfix.analysis.stacks.base import HazardKind
+from dfix.analysis.stacks.go import directive_lines
 
 GO_MOD = """module example.com/app
 

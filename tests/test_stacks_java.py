@@ -6,9 +6,9 @@ from pathlib import Path
 
 from stack_fixtures import context
 
-from dfix.shell import parse_shell
-from dfix.stacks import java
-from dfix.stacks.base import HazardKind
+from dfix.shell.parse import parse_shell
+from dfix.analysis.stacks import java
+from dfix.analysis.stacks.base import HazardKind
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modules>

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from stack_fixtures import context
 
-from dfix.shell import parse_shell
-from dfix.stacks import node
-from dfix.stacks.base import HazardKind
+from dfix.shell.parse import parse_shell
+from dfix.analysis.stacks import node
+from dfix.analysis.stacks.base import HazardKind
 
 
 def detect(ctx, root=".", run: str | None = None):

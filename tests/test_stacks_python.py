@@ -9,10 +9,10 @@ import pytest
 from stack_fixtures import context, write_tree
 
 from dfix.context import BuildContext
-from dfix.shell import parse_shell
-from dfix.stacks import python
-from dfix.stacks.setup_py import analyse_setup_py
-from dfix.stacks.base import HazardKind
+from dfix.shell.parse import parse_shell
+from dfix.analysis.stacks import python
+from dfix.analysis.stacks.setup_py import analyse_setup_py
+from dfix.analysis.stacks.base import HazardKind
 
 
 def detect(ctx, root=".", run: str | None = None):
@@ -171,7 +171,7 @@ def test_setup_py_path_chain_deeper_than_the_evaluator_reads_is_unresolved():
 
 
 def test_a_setup_py_past_the_size_limit_is_not_analysed():
-    from dfix.stacks.setup_py import MAX_SETUP_PY_BYTES
+    from dfix.analysis.stacks.setup_py import MAX_SETUP_PY_BYTES
 
     facts = analyse_setup_py("open('README.md')\n" + "#" * MAX_SETUP_PY_BYTES)
     assert facts.parse_error and "not analysed" in facts.parse_error and facts.opened == []

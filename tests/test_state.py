@@ -6,7 +6,7 @@ import pytest
 
 from dfix.dockerfile import parse
 from dfix.dockerfile.expand import expand
-from dfix.buildstate import stage_states
+from dfix.analysis.buildstate import stage_states
 
 
 def states(text: str):

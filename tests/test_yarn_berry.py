@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dfix.context import BuildContext
-from dfix.yarn_berry import berry_cache, read_rc
+from dfix.managers.yarn_berry import berry_cache, read_rc
 
 
 def _berry(ctx, env, corepack):

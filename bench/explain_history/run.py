@@ -14,10 +14,10 @@ import statistics
 import time
 from pathlib import Path
 
-from dfix.cachesim_git import last_commits, repo_root, to_context
-from dfix.discover import Target
-from dfix.explain import load_subject
-from dfix.runner import Options
+from dfix.commands.explain.history import last_commits, repo_root, to_context
+from dfix.io.discover import Target
+from dfix.commands.explain.compare import load_subject
+from dfix.pipeline.runner import Options
 
 
 def main() -> None:

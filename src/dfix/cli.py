@@ -45,7 +45,7 @@ def _error_document(argv: list[str], message: str) -> str:
         return json.dumps({"dockerfiles": [], "error": message}, indent=2)
     if argv[:1] == ["rules"]:
         return json.dumps({"error": message}, indent=2)
-    from .report import empty_json
+    from .report.render import empty_json
 
     return empty_json(message)
 
@@ -77,7 +77,7 @@ class _DefaultGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - a bug; SystemExit passes through
             if os.environ.get("DFIX_TRACEBACK"):
                 raise
-            from .runner import internal_error
+            from .pipeline.runner import internal_error
 
             message = internal_error(exc).replace(", file left unchanged", "")
             if as_json:
@@ -142,9 +142,9 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
                 ignore: str | None, unsafe_fixes: bool | None, syntax: str | None, context_dir: Path | None,
                 fmt: str, quiet: bool, verbose: bool, jobs: int | None) -> None:
     from .config import ConfigError, check_syntax
-    from .discover import discover
-    from .report import emit_text, render_review, to_json
-    from .runner import Options, check_codes, process_all
+    from .io.discover import discover
+    from .report.render import emit_text, render_review, to_json
+    from .pipeline.runner import Options, check_codes, process_all
 
     # What is alive now (modules, tables) lives to the end: keep it out of the cycle
     # collector's scans (the runner also spaces those out while it works on a file).
@@ -233,8 +233,8 @@ def explain_command(paths: tuple[Path, ...], changed: tuple[str, ...], changed_a
                     history: int | None, timings: Path | None, target: str | None, context_dir: Path | None,
                     unsafe_fixes: bool | None, select: str | None, ignore: str | None, fmt: str) -> None:
     """Per step: what re-runs it; with --changed or --history, original versus dfix's rewrite."""
-    from .explain_cli import run
-    from .runner import Options
+    from .commands.explain.command import run
+    from .pipeline.runner import Options
 
     options = Options(select=_codes(select), ignore=_codes(ignore), unsafe_fixes=unsafe_fixes, context=context_dir)
     sys.exit(run(list(paths), options, changed, changed_args, history, timings, target, fmt))
@@ -249,8 +249,8 @@ def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) 
     """Report the stacks (ecosystem, package manager, manifests, install inputs) per stage."""
     import json
 
-    from .detect import detect_target, format_detect_text
-    from .discover import discover
+    from .commands.detect import detect_target, format_detect_text
+    from .io.discover import discover
 
     if context_dir is not None and not context_dir.is_dir():
         raise click.UsageError(f"--context {context_dir}: no such directory")
@@ -287,8 +287,8 @@ def pr_command(paths: tuple[Path, ...], repo: str | None, remote: str, api_url: 
     """Commit the fixes on a bot branch, push it, and open or update one pull request (token: GITHUB_TOKEN)."""
     import os
 
-    from .bot.git import BotError
-    from .bot.pr import PrOptions, run_pr
+    from .commands.pr.git import BotError
+    from .commands.pr.pr import PrOptions, run_pr
 
     fix_args = [*(["--select", select] if select else []), *(["--ignore", ignore] if ignore else []),
                 *(["--unsafe-fixes"] if unsafe_fixes else [])]
@@ -320,9 +320,9 @@ def ci_group() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing workflow that differs.")
 def ci_github_command(dockerfile: Path, context_dir: Path | None, output: Path, to_stdout: bool, force: bool) -> None:
     """A GitHub Actions workflow: buildx with the gha layer cache, and the Dockerfile's cache mounts kept too."""
-    from .ciworkflow import render_workflow, write_workflow
+    from .commands.ci.github import render_workflow, write_workflow
     from .dockerfile import DockerfileError
-    from .fileio import InputError, read_dockerfile
+    from .io.fileio import InputError, read_dockerfile
 
     root = Path.cwd().resolve()
 

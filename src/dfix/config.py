@@ -102,7 +102,7 @@ def _codes(value: Any, key: str, path: Path) -> tuple[str, ...]:
 
 
 def _runtime_images(value: Any, key: str, path: Path) -> tuple[tuple[str, str], ...]:
-    from .split_knowledge import RUNTIME_IMAGE_KEYS
+    from .rules.df201.knowledge import RUNTIME_IMAGE_KEYS
 
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: `{key}` must be a table of stack = \"image\"")
@@ -149,8 +149,8 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 def _table_in(path: Path) -> dict[str, Any] | None:
     """The dfix table of a config file; None for a pyproject.toml without one."""
-    from .fileio import InputError, read_bounded
-    from .limits import InputLimitError, check_toml
+    from .io.fileio import InputError, read_bounded
+    from .io.limits import InputLimitError, check_toml
 
     try:
         text = read_bounded(path, MAX_CONFIG_BYTES).decode("utf-8")

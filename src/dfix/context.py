@@ -24,8 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import MAX_MANIFEST_BYTES, InputError, read_bounded
-from .limits import InputLimitError, check_structured
+from .io.fileio import MAX_MANIFEST_BYTES, InputError, read_bounded
+from .io.limits import InputLimitError, check_structured
 
 GLOB_META = frozenset("*?[\\")
 

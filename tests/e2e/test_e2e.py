@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from dfix.dockerfile import parse
-from dfix.runs import mount_targets
+from dfix.analysis.runs import mount_targets
 
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dfix.cachesim import CacheModel
+from dfix.commands.explain.cachesim import CacheModel
 from dfix.context import BuildContext
 from dfix.dockerfile import parse
 

@@ -9,7 +9,7 @@ from .argv import operands, option_value
 from .record import CacheSpec, Classified, DepsOnly, Kind, Manager, MountRecipe
 
 if TYPE_CHECKING:
-    from ..shell import Word
+    from ..shell.parse import Word
 
 VALUE_FLAGS = frozenset({"-o", "-C", "-ldflags", "-tags", "-gcflags", "-asmflags", "-mod", "-modfile", "-p",
                          "-pkgdir", "-buildmode", "-compiler", "-installsuffix", "-overlay", "-pgo", "-trimpath",

@@ -9,7 +9,7 @@ from .argv import operands
 from .record import CacheSpec, Classified, DepsOnly, Kind, Manager, MountRecipe
 
 if TYPE_CHECKING:
-    from ..shell import Word
+    from ..shell.parse import Word
 
 # Goals/tasks that only resolve dependencies; anything else compiles the project.
 FETCH_GOALS = frozenset({"dependency:go-offline", "dependency:resolve", "dependency:resolve-plugins",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..lockfiles import bun_lock_mismatch, npm_lock_mismatch, pnpm_lock_mismatch, yarn_lock_mismatch
+from .lockfiles import bun_lock_mismatch, npm_lock_mismatch, pnpm_lock_mismatch, yarn_lock_mismatch
 from .record import CacheSpec, ExactInstall, Kind, LockWrite, Manager, MountRecipe
 
 I, B, C, F, A, T, CF, N = (Kind.INSTALL, Kind.BUILD, Kind.CLEANUP, Kind.FETCH, Kind.ADD, Kind.TOOL, Kind.CONFIG,

@@ -8,7 +8,7 @@ from .argv import operands
 from .record import CacheSpec, Classified, DepsOnly, Kind, LockWrite, Manager, MountRecipe
 
 if TYPE_CHECKING:
-    from ..shell import Word
+    from ..shell.parse import Word
 
 I, P, B, C, A, T, CF, N, U = (Kind.INSTALL, Kind.PROJECT, Kind.BUILD, Kind.CLEANUP, Kind.ADD, Kind.TOOL,
                               Kind.CONFIG, Kind.INERT, Kind.UNKNOWN)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
 
-from .. import shell
-from ..shell import Command, Word, first_operand
+from ..shell import parse as shell
+from ..shell.parse import Command, Word, first_operand
 from .argv import operands, option_value
 from .record import Classified, Kind, Manager
 from .registry import BY_PROGRAM, SETUPTOOLS

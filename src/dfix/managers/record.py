@@ -15,7 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
-    from ..shell import Word
+    from ..shell.parse import Word
 
 
 class Kind(str, Enum):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from .base import FileEdit, Finding, Fix, Rule, RuleContext, Safety, Skip
 from .df001_syntax_pragma import SyntaxPragma
-from .df101_manifest_first import ManifestFirst
+from .df101.rule import ManifestFirst
 from .df102_cache_mounts import CacheMounts
 from .df103_lockfile_installs import LockfileInstalls
 from .df104_apt_layers import AptLayers
-from .df201_multistage_split import MultistageSplit
-from .df301_dockerignore import DockerIgnoreEntries
+from .df201.rule import MultistageSplit
+from .df301.rule import DockerIgnoreEntries
 from .df401_secrets import Secrets
 
 # DF201 last: its split replaces a whole stage, so the other rules' edits inside it land first.

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from ..analysis import Analysis
+from ..analysis.facts import Analysis
 from ..dockerfile import Dockerfile, TextEdit
-from ..fixes import FileEdit, Finding, Fix, Safety, Skip
+from .findings import FileEdit, Finding, Fix, Safety, Skip
 
 if TYPE_CHECKING:
     from ..config import Settings

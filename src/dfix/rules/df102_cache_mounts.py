@@ -6,17 +6,17 @@ import posixpath
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..analysis import Analysis, ContextFacts
-from ..buildstate import State
+from ..analysis.facts import Analysis, ContextFacts
+from ..analysis.buildstate import State
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.expand import expand, opaque_option
 from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
-from ..mountable import apt_updates_first, builder_blocks
-from ..pkgindex import later_apt_without_update
-from ..runs import RunScript, mount_targets, remove_command, remove_word, run_script, shell_texts
-from ..shell import Command, Word, parse_shell
-from ..yarn_berry import berry_cache
+from ..analysis.mountable import apt_updates_first, builder_blocks
+from ..analysis.pkgindex import later_apt_without_update
+from ..analysis.runs import RunScript, mount_targets, remove_command, remove_word, run_script, shell_texts
+from ..shell.parse import Command, Word, parse_shell
+from ..managers.yarn_berry import berry_cache
 from .base import Finding, Rule, RuleContext, Safety
 
 # Programs of the project package managers, to say why an unreadable RUN got no mount.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import posixpath
 from typing import Iterable
 
-from ..copies import UNKNOWN
+from ..analysis.copies import UNKNOWN
 from ..dockerfile import TextEdit
 from ..managers import Call, ExactInstall, Kind, recognise
-from ..runs import RunScript, run_script
+from ..analysis.runs import RunScript, run_script
 from .base import Finding, Rule, RuleContext, Safety
 
 

@@ -7,10 +7,10 @@ from typing import Iterable
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..managers import recognise
 from ..managers.system import APK, APT_LISTS
-from ..mountable import apt_mount_possible
-from ..pkgindex import apk_needs_index, apk_refreshes, apk_verb, apt_verb, later_apk_reader, later_apt_without_update
-from ..runs import RunScript, mount_targets, remove_command, run_script
-from ..shell import Command, Word
+from ..analysis.mountable import apt_mount_possible
+from ..analysis.pkgindex import apk_needs_index, apk_refreshes, apk_verb, apt_verb, later_apk_reader, later_apt_without_update
+from ..analysis.runs import RunScript, mount_targets, remove_command, run_script
+from ..shell.parse import Command, Word
 from .base import Finding, Rule, RuleContext, Safety
 
 LISTS = APT_LISTS

@@ -1,0 +1,1 @@
+"""One package or module per subcommand; cli.py wires them to the command line."""

@@ -1,0 +1,1 @@
+"""``dfix ci``: CI workflows that keep BuildKit's caches between runs."""

@@ -1,0 +1,1 @@
+"""Bounded reads, atomic writes, discovery of Dockerfiles, and hardened git."""

@@ -1,0 +1,1 @@
+"""Rendering reports: one module per --format."""

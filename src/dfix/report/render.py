@@ -1,0 +1,143 @@
+"""Rendering results: human text (diff on stdout, notes on stderr) and stable JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+import click
+
+from ..pipeline.runner import FileReport
+
+JSON_SCHEMA_VERSION = 1
+
+
+def _plural(n: int, word: str) -> str:
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word}{'es' if word.endswith(('x', 's')) else 's'}"
+
+
+def colour_diff(diff: str) -> str:
+    out = []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith(("+++", "---")):
+            out.append(click.style(line, bold=True))
+        elif line.startswith("@@"):
+            out.append(click.style(line, fg="cyan"))
+        elif line.startswith("+"):
+            out.append(click.style(line, fg="green"))
+        elif line.startswith("-"):
+            out.append(click.style(line, fg="red"))
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def file_summary(r: FileReport, check: bool) -> str:
+    codes = ", ".join(f"{f.code} line {f.line}" for f in r.fixes)
+    n = _plural(len(r.fixes), "fix")
+    if r.written:
+        head = f"fixed {r.path}: {n} ({codes})"
+    elif r.diff:
+        head = f"{'would fix' if check else 'fixable'} {r.path}: {n} ({codes})"
+    else:
+        head = f"unchanged {r.path}"
+    if r.extra_files:
+        verb = "wrote" if r.written else "would write" if check else "also changes"
+        head += f"; {verb} " + ", ".join(f"{p}{' (new)' if created else ''}" for p, created in r.extra_files)
+    if r.skipped:
+        head += f"; {_plural(len(r.skipped), 'fix')} skipped"
+    return head
+
+
+def emit_text(reports: Iterable[FileReport], *, check: bool, show_diff: bool, quiet: bool, verbose: bool) -> None:
+    reports = list(reports)
+    for r in reports:
+        if r.error:
+            click.secho(f"error: {r.path}: {r.error}", fg="red", err=True)
+            continue
+        if show_diff and r.diff and not quiet:
+            click.echo(colour_diff(r.diff), nl=False)
+        if quiet:
+            continue
+        if r.diff or r.skipped or verbose:
+            click.echo(file_summary(r, check), err=True)
+        for s in r.skipped:
+            click.secho(f"  {r.path}:{s.line}: {s.code} skipped: {s.reason}", fg="yellow", err=True)
+        if verbose:
+            for n in r.notes:
+                click.echo(f"  {r.path}:{n.line}: {n.code} not applied: {n.reason}", err=True)
+            for f in r.fixes:
+                click.echo(f"  {r.path}:{f.line}: {f.code} [{f.safety.value}] {f.message}", err=True)
+    if not quiet:
+        click.echo(totals_line(reports, check), err=True)
+
+
+def totals_line(reports: list[FileReport], check: bool) -> str:
+    errors = sum(1 for r in reports if r.error)
+    written = sum(1 for r in reports if r.written)
+    pending = sum(1 for r in reports if r.pending)
+    fixes = sum(len(r.fixes) for r in reports)
+    parts = []
+    if written:
+        parts.append(f"{_plural(written, 'file')} fixed")
+    if pending:
+        parts.append(f"{_plural(pending, 'file')} {'would be fixed' if check else 'fixable'}")
+    untouched = len(reports) - errors - written - pending
+    if untouched:
+        parts.append(f"{_plural(untouched, 'file')} unchanged")
+    if errors:
+        parts.append(f"{_plural(errors, 'error')}")
+    return f"dfix: {', '.join(parts) or 'no files'} ({_plural(fixes, 'fix')})."
+
+
+def to_json(reports: list[FileReport]) -> str:
+    files = []
+    for r in reports:
+        files.append(
+            {
+                "path": r.path,
+                "context": r.context,
+                "error": r.error,
+                "fixes": [
+                    {"code": f.code, "message": f.message, "line": f.line, "safety": f.safety.value,
+                     "applied": r.written, "may_differ": list(f.may_differ)}
+                    for f in r.fixes
+                ],
+                "skipped": [{"code": s.code, "line": s.line, "reason": s.reason} for s in r.skipped],
+                "notes": [{"code": n.code, "line": n.line, "reason": n.reason} for n in r.notes],
+                "diff": r.diff,
+                "extra_files": [{"path": path, "created": created} for path, created in r.extra_files],
+            }
+        )
+    return _document(files, reports, None)
+
+
+def empty_json(error: str) -> str:
+    """The document for a run stopped before any file (a usage error): no entries, ``error`` set."""
+    return _document([], [], error)
+
+
+def _document(files: list[dict], reports: list[FileReport], error: str | None) -> str:
+    summary = {
+        "files": len(reports),
+        "changed": sum(1 for r in reports if r.diff),
+        "written": sum(1 for r in reports if r.written),
+        "errors": sum(1 for r in reports if r.error) + (error is not None),
+        "fixes": sum(len(r.fixes) for r in reports),
+        "skipped": sum(len(r.skipped) for r in reports),
+    }
+    return json.dumps({"version": JSON_SCHEMA_VERSION, "files": files, "summary": summary, "error": error},
+                      indent=2)
+
+
+def render_review(fmt: str, reports: list[FileReport]) -> str:
+    """The review formats, each in its own module: ``sarif`` (one JSON document) or ``github``."""
+    if fmt == "sarif":
+        from .sarif import to_sarif
+
+        return to_sarif(reports) + "\n"
+    from .github import to_github
+
+    return to_github(reports)

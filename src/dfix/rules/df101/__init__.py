@@ -1,0 +1,1 @@
+"""DF101 (manifest-first) and the toolchain facts only it uses."""

@@ -1,0 +1,1 @@
+"""DF201 (multi-stage split): the rule, its per-stack planners and the facts only it uses."""

@@ -1,0 +1,30 @@
+"""The DF201 planner of each stack, and which images are toolchains rather than runtimes."""
+
+from __future__ import annotations
+
+from . import go as split_go, java as split_java, node as split_node, python as split_python
+from ...images import repository
+from .plan import tag_of
+
+PLANNERS = {
+    "node": split_node.plan,
+    "go": split_go.plan,
+    "java": split_java.plan,
+    "python": split_python.plan,
+}
+
+# Repositories that are build toolchains whatever the tag.
+_TOOLCHAINS = frozenset({"golang", "maven", "gradle"})
+# Repositories that are toolchains unless the tag names a lean variant.
+_LEAN_WORDS = ("slim", "alpine", "jre", "distroless")
+_VARIANT_TOOLCHAINS = frozenset({"node", "python", "openjdk", "eclipse-temurin", "amazoncorretto"})
+
+
+def is_toolchain_image(image: str) -> bool:
+    name = repository(image)
+    if name in _TOOLCHAINS:
+        return True
+    if name in _VARIANT_TOOLCHAINS:
+        tag = tag_of(image) or ""
+        return not any(word in tag for word in _LEAN_WORDS)
+    return False

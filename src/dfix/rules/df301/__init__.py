@@ -1,0 +1,1 @@
+"""DF301 (.dockerignore entries): the rule, its candidate lists and per-stack entries."""

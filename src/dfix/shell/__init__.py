@@ -1,0 +1,1 @@
+"""RUN command text read with a real shell parser (bashlex)."""
