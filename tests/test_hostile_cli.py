@@ -423,6 +423,38 @@ def test_a_bug_on_one_file_in_parallel_leaves_the_others(tmp_path: Path):
     assert all(f["diff"] for i, f in enumerate(doc["files"]) if i != 7)
 
 
+def test_a_killed_worker_costs_no_file(tmp_path: Path):
+    for i in range(20):
+        (tmp_path / f"s{i:02}").mkdir()
+        (tmp_path / f"s{i:02}" / "Dockerfile").write_text(NAIVE.replace("FROM", f"# s{i}\nFROM") if i != 3
+                                                          else NAIVE.replace("FROM", "# die\nFROM"))
+    # What the OOM killer does to a worker: SIGKILL, no exception, no report.
+    prelude = ("import dfix.pipeline.engine, multiprocessing, os, signal\nreal = dfix.pipeline.engine.run\n"
+               "def run(text, *a, **k):\n"
+               "    if '# die' in text and multiprocessing.parent_process() is not None:\n"
+               "        os.kill(os.getpid(), signal.SIGKILL)\n"
+               "    return real(text, *a, **k)\ndfix.pipeline.engine.run = run\n")
+    run = run_dfix("--jobs", "2", "--format", "json", str(tmp_path), prelude=prelude)
+    doc = json.loads(run.stdout)
+    assert run.code == 0, run.stderr
+    assert len(doc["files"]) == 20 and all(f["diff"] and not f["error"] for f in doc["files"])
+
+
+def test_jobs_is_capped_at_the_cpus(tmp_path: Path):
+    for i in range(20):
+        (tmp_path / f"s{i:02}").mkdir()
+        (tmp_path / f"s{i:02}" / "Dockerfile").write_text(NAIVE)
+    prelude = ("import concurrent.futures, sys\nreal = concurrent.futures.ProcessPoolExecutor.__init__\n"
+               "def init(self, max_workers=None, *a, **k):\n"
+               "    print(f'workers={max_workers}', file=sys.stderr)\n"
+               "    real(self, max_workers, *a, **k)\n"
+               "concurrent.futures.ProcessPoolExecutor.__init__ = init\n")
+    run = run_dfix("--jobs", "64", "--quiet", str(tmp_path), prelude=prelude)
+    assert run.code == 0
+    [line] = [ln for ln in run.stderr.splitlines() if ln.startswith("workers=")]
+    assert int(line.split("=")[1]) <= len(os.sched_getaffinity(0))
+
+
 def test_detect_json_one_schema(tmp_path: Path):
     good, bad = good_and_bad(tmp_path)
     (bad / "Dockerfile").write_text("FROM alpine\nWORKID /app\n")

@@ -33,13 +33,15 @@ def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file()
 
 
-def discover(paths: list[Path]) -> list[Target]:
+def discover(paths: list[Path], warnings: list[str] | None = None) -> list[Target]:
     """Dockerfiles to process, in a stable order; missing paths come back as errors.
 
     A file reached twice (listed twice, or a symlink beside its target) is processed
     once, at its first place: twice would print its diff twice and write it twice.
+    A directory without a Dockerfile goes to ``warnings`` when it is given: a repository
+    with nothing to fix is not a failure (ruff and black exit 0 on it), but a typo'd path is.
     """
-    return _unique(_discover(paths))
+    return _unique(_discover(paths, warnings))
 
 
 def _unique(targets: list[Target]) -> list[Target]:
@@ -60,14 +62,16 @@ def _unique(targets: list[Target]) -> list[Target]:
     return out
 
 
-def _discover(paths: list[Path]) -> list[Target]:
+def _discover(paths: list[Path], warnings: list[str] | None) -> list[Target]:
     targets: list[Target] = []
     for given in paths:
         if not given.exists() and not given.is_symlink():
             targets.append(Target(given, given, "no such file or directory"))
         elif given.is_dir():
             found = list(_walk(given))
-            if not found:
+            if not found and warnings is not None:
+                warnings.append(f"{given}: no Dockerfile found in this directory")
+            elif not found:
                 targets.append(Target(given, given, "no Dockerfile found in this directory"))
             targets.extend(found)
         else:

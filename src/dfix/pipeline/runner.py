@@ -143,12 +143,13 @@ def process_all(targets: list[Target], options: Options, jobs: int) -> list[File
         for chunk, future in zip(chunks, futures):
             try:
                 reports.extend(future.result())
-            except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory): its files fail
-                what = "the worker process died" if isinstance(exc, BrokenProcessPool) else internal_error(exc)
-                for t in chunk:
-                    reports.append(FileReport(str(t.path), None, what if what.startswith("internal error")
-                                              else f"internal error, file left unchanged: {what}; please report "
-                                                   "this as a dfix bug with the input"))
+            except BrokenProcessPool:
+                # A worker was killed (the OOM killer, a signal): the pool is gone for every chunk
+                # not done yet, so those are processed here instead of failing thousands of files.
+                reports.extend(_process_chunk(chunk, options))
+            except Exception as exc:  # noqa: BLE001 - a bug the worker could not report itself
+                what = internal_error(exc)
+                reports.extend(FileReport(str(t.path), None, what) for t in chunk)
     return reports
 
 

@@ -17,7 +17,7 @@ from ...dockerfile import DockerfileError
 from ...pipeline.engine import EngineError
 from .compare import explain_subject, load_subject
 from .timings import parse_log
-from ...io.fileio import InputError
+from ...io.fileio import MAX_MANIFEST_BYTES, InputError, read_bounded
 from ...pipeline.runner import Options
 
 
@@ -37,14 +37,19 @@ def run(paths: list[Path], options: Options, changed: tuple[str, ...], changed_a
     logged = None
     if timings is not None:
         try:
-            logged = parse_log(timings.read_text(encoding="utf-8", errors="replace"))
-        except OSError as exc:
-            click.secho(f"error: --timings {timings}: {exc.strerror or exc}", fg="red", err=True)
+            # Bounded: `--timings /dev/zero` read 920 MiB before; a build log is a manifest-sized text.
+            logged = parse_log(read_bounded(timings, MAX_MANIFEST_BYTES).decode("utf-8", errors="replace"))
+        except InputError as exc:
+            click.secho(f"error: --timings {timings}: {exc}", fg="red", err=True)
             return 2
     docs: list[dict[str, Any]] = []
     errors = 0
     finder = ConfigFinder()
-    for found in discover(paths or [Path(".")]):
+    warnings: list[str] = []
+    found_targets = discover(paths or [Path(".")], warnings)
+    for warning in warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for found in found_targets:
         problem = found.error or ("symlink points outside the tree; not following it" if escapes_tree(found) else None)
         if problem is None:
             try:

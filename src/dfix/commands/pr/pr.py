@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 
 from .body import COMMIT_SUBJECT_PREFIX, FixItem, RebuildRow, SkipItem, commit_message, pr_body
 from .git import BotError, Git
-from .github import DEFAULT_API_URL, PullRequest, open_or_update
+from .github import DEFAULT_API_URL, PullRequest, check_access, open_or_update
 from .remote import repo_from_url
 
 BOT_PREFIX = "dfix/"
@@ -142,6 +142,8 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
             _describe(echo, outcome, plan, options, message, body)
             outcome.status = "dry-run"
             return outcome
+        # Talk to the API before pushing: a failed run must not leave a pushed branch and no PR.
+        check_access(api_url=options.api_url, token=options.token or "", repo=plan.repo or "")
         outcome.commit, outcome.pushed = _commit_and_push(plan.git, plan.git.at(tree), changed, message, plan.head,
                                                           plan.branch, options.remote)
     outcome.pull = open_or_update(api_url=options.api_url, token=options.token or "", repo=plan.repo or "",
