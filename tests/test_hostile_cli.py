@@ -423,6 +423,23 @@ def test_a_bug_on_one_file_in_parallel_leaves_the_others(tmp_path: Path):
     assert all(f["diff"] for i, f in enumerate(doc["files"]) if i != 7)
 
 
+@pytest.mark.parametrize("call", ["replace", "link"])
+def test_sigterm_in_the_write_window_leaves_all_or_none(tmp_path: Path, call: str):
+    # CI cancels with SIGTERM: here it arrives just before the Dockerfile's rename (after the
+    # new .dockerignore was linked) or just before the .dockerignore's link.
+    (tmp_path / "Dockerfile").write_text(NAIVE)
+    (tmp_path / "package.json").write_text('{"name": "a", "version": "1.0.0"}\n')
+    prelude = (f"import os, signal\nreal = os.{call}\n"
+               "def hit(*a, **k):\n    os.kill(os.getpid(), signal.SIGTERM)\n    return real(*a, **k)\n"
+               f"os.{call} = hit\n")
+    run = run_dfix("--write", str(tmp_path), prelude=prelude)
+    assert run.code == 2 and "interrupted by SIGTERM" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "package.json"]
+    assert (tmp_path / "Dockerfile").read_text() == NAIVE
+    assert run_dfix("--write", str(tmp_path)).code == 0  # and nothing stops a later run
+    assert (tmp_path / ".dockerignore").exists() and (tmp_path / "Dockerfile").read_text() != NAIVE
+
+
 def test_a_killed_worker_costs_no_file(tmp_path: Path):
     for i in range(20):
         (tmp_path / f"s{i:02}").mkdir()

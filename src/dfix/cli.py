@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -50,6 +51,21 @@ def _error_document(argv: list[str], message: str) -> str:
     return empty_json(message)
 
 
+class Interrupted(BaseException):
+    """SIGTERM (what CI sends on cancel) turned into an exception, so cleanups run as for Ctrl-C."""
+
+
+def _stop_on_signals() -> None:
+    def stop(signum, _frame):
+        signal.signal(signum, signal.SIG_IGN)  # once: the rollback must not be interrupted itself
+        raise Interrupted(signal.Signals(signum).name)
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:
+        pass  # not the main thread (dfix called as a library): the caller owns signals
+
+
 class _DefaultGroup(click.Group):
     """`dfix PATH...` runs the fixer; `dfix rules` / `dfix detect` are subcommands.
 
@@ -63,8 +79,14 @@ class _DefaultGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
         argv = list(sys.argv[1:] if args is None else args)
         as_json = _wants_json(argv)
+        _stop_on_signals()
         try:
             rv = super().main(argv, prog_name or "dfix", complete_var, standalone_mode=False, **extra)
+        except (Interrupted, KeyboardInterrupt) as exc:
+            # The write paths' cleanups ran on the way here: temp files removed, the fix set rolled back.
+            what = exc.args[0] if isinstance(exc, Interrupted) else "SIGINT"
+            click.secho(f"error: interrupted by {what}; no file is half-written", fg="red", err=True)
+            sys.exit(EXIT_ERROR)
         except click.ClickException as exc:
             if as_json:
                 click.echo(_error_document(argv, exc.format_message()))
