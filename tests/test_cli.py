@@ -147,6 +147,17 @@ def test_nonexistent_path_and_empty_directory(tmp_path: Path):
     assert r.exit_code == 0 and __import__("json").loads(r.stdout)["files"] == []
 
 
+def test_an_empty_pyvenv_cfg_does_not_hide_a_dockerfile(tmp_path: Path):
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "pyvenv.cfg").write_text("")
+    (tmp_path / "svc" / "Dockerfile").write_text(NAIVE)
+    (tmp_path / "venv-like").mkdir()
+    (tmp_path / "venv-like" / "pyvenv.cfg").write_text("home = /usr/bin\nversion = 3.11.2\n")
+    (tmp_path / "venv-like" / "Dockerfile").write_text(NAIVE)
+    r = invoke("--check", str(tmp_path))
+    assert "svc/Dockerfile" in r.stderr and "venv-like" not in r.stderr
+
+
 def test_timings_reads_a_bounded_amount(tmp_path: Path):
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     r = invoke("explain", "--timings", "/dev/zero", str(tmp_path))

@@ -65,6 +65,32 @@ def test_rebuild_rows_honours_the_history_length(repo: Path):
     assert rows["COPY . /app"] == (1, 1)  # "edit app again" and "docs only"
 
 
+def test_history_survives_subjects_that_splitlines_would_split(repo: Path):
+    # A form feed, U+2028 and NEL in subjects, and a Latin-1 message: explain --history died on each.
+    for n, subject in enumerate(["page\fbreak", "line\u2028sep", "next\x85line"]):
+        commit(repo, subject, {"svc/app.py": f"print({10 + n})\n"})
+    (repo / "svc" / "app.py").write_text("print(99)\n")
+    git(repo, "add", "-A")
+    subprocess.run(["git", "-C", str(repo), "-c", "i18n.commitEncoding=latin-1", "commit", "-q", "-F", "-"],
+                   input="caf\xe9".encode("latin-1"), check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x.invalid", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@x.invalid", "PATH": "/usr/bin:/bin", "HOME": str(repo)})
+    rows = dict((label, (a, b)) for label, a, b in rebuild_rows(repo / "svc" / "Dockerfile", history=4))
+    assert rows["COPY . /app"] == (4, 4)
+
+
+def test_dubious_ownership_is_named(tmp_path: Path):
+    import os
+
+    from dfix.commands.pr.git import BotError, Git
+
+    (tmp_path / "theirs").mkdir()
+    git(tmp_path / "theirs", "init", "-q")
+    os.chown(tmp_path / "theirs", 65534, 65534)  # nobody's, as a runner's checkout can be
+    with pytest.raises(BotError, match="dubious ownership"):
+        Git(tmp_path / "theirs").toplevel()
+
+
 def dfix(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dfix", *args], capture_output=True, text=True, cwd=cwd)
 

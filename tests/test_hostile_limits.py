@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
+
+from hostile import run_dfix
 
 from dfix.io.limits import MAX_DEPTH, InputLimitError, check_json, check_structured, check_toml, load_yaml
 
@@ -62,3 +65,11 @@ def test_yaml_depth():
         load_yaml("a: " + "[" * 300 + "]" * 300, "pnpm-lock.yaml")
     with pytest.raises(yaml.YAMLError):
         load_yaml("a: [", "pnpm-lock.yaml")  # a syntax error stays the parser's to report
+
+
+def test_an_env_that_doubles_itself_stays_small(tmp_path: Path):
+    # 48 doublings of 16 characters would be 4 PiB; BuildKit has no bound, dfix stops at 1 MiB (unknown).
+    lines = ["FROM alpine", "ENV A=xxxxxxxxxxxxxxxx", *["ENV A=$A$A"] * 48, "RUN echo $A"]
+    (tmp_path / "Dockerfile").write_text("\n".join(lines) + "\n")
+    run = run_dfix(str(tmp_path))
+    assert run.code == 0 and run.rss_mib < 200

@@ -30,6 +30,11 @@ def opaque_option(word: str) -> str | None:
     return name if "$" not in name and "`" not in name else None
 
 
+# An ENV that doubles itself (`ENV A=$A$A`, 48 times) would reach a gigabyte; a value past
+# this is treated as unknowable, which every rule already handles by leaving things alone.
+MAX_EXPANDED_CHARS = 1024 * 1024
+
+
 def expand(word: str, env: Mapping[str, str | None], escape: str = "\\") -> str | None:
     """The value of ``word`` with quotes removed and variables substituted, or None if unknowable."""
     try:
@@ -41,6 +46,7 @@ def expand(word: str, env: Mapping[str, str | None], escape: str = "\\") -> str 
 class _Expander:
     def __init__(self, word: str, env: Mapping[str, str | None], escape: str) -> None:
         self.s, self.env, self.escape, self.i = word, env, escape, 0
+        self.size = len(word)  # characters produced so far, bounded by MAX_EXPANDED_CHARS
 
     def run(self, stop: str = "") -> str:
         out: list[str] = []
@@ -88,6 +94,9 @@ class _Expander:
         # --build-arg, so it is unknown rather than empty.
         value = self.env.get(name)
         if value is None:
+            raise Unknown(name)
+        self.size += len(value)
+        if self.size > MAX_EXPANDED_CHARS:
             raise Unknown(name)
         return value
 

@@ -30,7 +30,16 @@ def is_dockerfile_name(name: str) -> bool:
 
 
 def _is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+    """A folder venv made: its pyvenv.cfg names the interpreter's home (an empty one hid a Dockerfile)."""
+    cfg = directory / "pyvenv.cfg"
+    if not cfg.is_file():
+        return False
+    try:
+        with cfg.open("rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return False
+    return any(line.split(b"=", 1)[0].strip() == b"home" for line in head.split(b"\n") if b"=" in line)
 
 
 def discover(paths: list[Path], warnings: list[str] | None = None) -> list[Target]:

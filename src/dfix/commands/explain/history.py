@@ -31,8 +31,15 @@ class Commit:
 def _git(repo: Path, *args: str) -> str:
     done = safegit.run(repo, *args, check=False)
     if done.returncode != 0:
-        raise GitError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"git {args[0]} failed")
+        raise GitError(_reason(done.stderr) or f"git {args[0]} failed")
     return done.stdout
+
+
+def _reason(stderr: str) -> str:
+    """git's own reason: its ``fatal:`` line (after it, a dubious-ownership refusal only gives advice)."""
+    lines = [line.strip() for line in stderr.split("\n") if line.strip()]
+    fatal = [line for line in lines if line.startswith("fatal:")]
+    return (fatal or lines[-1:] or [""])[0]
 
 
 def repo_root(path: Path) -> Path:
@@ -43,9 +50,10 @@ def repo_root(path: Path) -> Path:
 
 def last_commits(repo: Path, count: int, rev: str = "HEAD") -> list[Commit]:
     """The last ``count`` commits on the first-parent line from ``rev``, newest first, with their changes."""
-    log = _git(repo, "log", "--first-parent", f"-n{count + 1}", "--format=%H%x1f%P%x1f%s", rev)
+    # NUL between records: a subject may hold a form feed or U+2028, which splitlines() splits on.
+    log = _git(repo, "log", "--first-parent", f"-n{count + 1}", "--format=%H%x1f%P%x1f%s%x00", rev)
     commits: list[Commit] = []
-    for row in log.splitlines()[:count]:
+    for row in [r.lstrip("\n") for r in log.split("\0") if r.strip()][:count]:
         sha, parents, subject = row.split("\x1f", 2)
         if not parents:
             break  # the root commit: a first build

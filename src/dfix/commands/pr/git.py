@@ -46,14 +46,17 @@ class Git:
         return safegit.run(self.cwd, *args, check=False, overrides=self.overrides).returncode == 0
 
     def toplevel(self) -> Path:
-        top = self.run("rev-parse", "--show-toplevel", check=False)
-        if not top:
+        proc = safegit.run(self.cwd, "rev-parse", "--show-toplevel", check=False)
+        if proc.returncode != 0 or not proc.stdout.strip():
+            if "dubious ownership" in proc.stderr:
+                raise BotError(f"git refuses {self.cwd}: it is owned by another user (dubious ownership; "
+                               "see git's safe.directory)")
             raise BotError(f"{self.cwd} is not in a git repository")
-        return Path(top)
+        return Path(proc.stdout.strip())
 
     def dirty(self) -> list[str]:
         """Changed, staged and untracked paths (what `git status --porcelain` lists)."""
-        return [line for line in self.run("status", "--porcelain").splitlines() if line]
+        return [entry for entry in self.run("status", "--porcelain", "-z").split("\0") if entry]
 
     def head(self) -> str:
         sha = self.run("rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
