@@ -79,7 +79,7 @@ def test_json_output_shape(project: Path):
     r = invoke("--format", "json", str(project))
     data = json.loads(r.stdout)
     f = data["files"][0]
-    assert set(f) == {"path", "context", "error", "fixes", "skipped", "notes", "diff", "extra_files"}
+    assert set(f) == {"path", "context", "error", "fixes", "skipped", "notes", "reports", "diff", "extra_files"}
     assert f["fixes"] == [{"code": "DF001", "message": f["fixes"][0]["message"], "line": 1,
                            "safety": "safe", "applied": False, "may_differ": []}]
     assert f["context"] == str(project)

@@ -74,15 +74,31 @@ def test_no_secret_in_text_output(project: Path):
     assert "+# syntax=docker/dockerfile:1" in r.stdout  # there is a diff, and its context lines are masked
     assert "ENV GITHUB_TOKEN=ghp_**** NODE_ENV=production" in r.stdout
     assert "https://ci:****@git.example.com" in r.stdout
-    assert "DF401 skipped" in r.stderr
+    assert "DF401 error" in r.stderr
     assert _leaks(r.stdout) == [] and _leaks(r.stderr) == []
 
 
 def test_no_secret_in_json_output(project: Path):
     r = CliRunner().invoke(main, ["--format", "json", str(project)])
     doc = json.loads(r.stdout)
-    assert doc["files"][0]["diff"] and any(s["code"] == "DF401" for s in doc["files"][0]["skipped"])
+    assert doc["files"][0]["diff"] and any(x["code"] == "DF401" for x in doc["files"][0]["reports"])
     assert _leaks(r.stdout) == []
+
+
+def test_a_secret_in_a_layer_fails_check_in_every_format(project: Path):
+    # Not a "skipped fix": a report at error level, so CI fails on it as on a pending fix.
+    (project / "Dockerfile").write_text(f"# syntax=docker/dockerfile:1\nFROM alpine:3.20\nENV GITHUB_TOKEN={GH}\n")
+    r = CliRunner().invoke(main, ["--check", str(project)])
+    assert r.exit_code == 1 and "DF401 error:" in r.stderr and _leaks(r.stderr) == []
+    doc = json.loads(CliRunner().invoke(main, ["--format", "json", str(project)]).stdout)
+    [report] = doc["files"][0]["reports"]
+    assert (report["code"], report["line"], report["severity"]) == ("DF401", 3, "error")
+    github = CliRunner().invoke(main, ["--format", "github", str(project)]).stdout
+    assert "::error file=" in github and "title=DF401::" in github
+    sarif = json.loads(CliRunner().invoke(main, ["--format", "sarif", str(project)]).stdout)
+    assert [x["level"] for x in sarif["runs"][0]["results"]] == ["error"]
+    (project / "Dockerfile").write_text("# syntax=docker/dockerfile:1\nFROM alpine:3.20\n")
+    assert CliRunner().invoke(main, ["--check", str(project)]).exit_code == 0
 
 
 def test_write_keeps_the_real_values_in_the_file(project: Path):

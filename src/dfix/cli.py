@@ -199,7 +199,7 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
         emit_text(reports, check=check, show_diff=show_diff or not (check or write), quiet=quiet, verbose=verbose)
     if any(r.error for r in reports):
         sys.exit(EXIT_ERROR)
-    if check and any(r.pending for r in reports):
+    if check and any(r.failing for r in reports):
         sys.exit(EXIT_PENDING)
     sys.exit(EXIT_OK)
 

@@ -123,12 +123,29 @@ def image_programs(image: str) -> frozenset[str] | None:
     return found
 
 
+@dataclass(frozen=True)
+class ImageRef:
+    """A reference as Docker reads it: ``[registry[:port]/]path[:tag][@digest]``."""
+
+    name: str  # with the registry, without tag and digest
+    tag: str | None
+    digest: str | None
+
+
+def parse_reference(image: str) -> ImageRef:
+    """The one reader of image references: a registry's port (``host:5000/app``) is not a tag."""
+    name, _, digest = image.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    tag = None
+    if ":" in last:
+        tag = last.split(":", 1)[1]
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    return ImageRef(name, tag, digest or None)
+
+
 def repository(image: str) -> str:
     """``docker.io/library/node:20-slim@sha256:..`` -> ``node``; a private path stays as it is."""
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    name = parse_reference(image).name
     for prefix in ("docker.io/library/", "library/", "index.docker.io/library/"):
         if name.startswith(prefix):
             return name[len(prefix) :]

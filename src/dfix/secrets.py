@@ -220,6 +220,7 @@ class Masker:
         report.fixes = [replace(f, message=self(f.message)) for f in report.fixes]
         report.skipped = [replace(s, reason=self(s.reason)) for s in report.skipped]
         report.notes = [replace(s, reason=self(s.reason)) for s in getattr(report, "notes", [])]
+        report.reports = [replace(r, message=self(r.message)) for r in getattr(report, "reports", [])]
         if report.error:
             report.error = self(report.error)
 

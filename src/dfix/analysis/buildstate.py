@@ -82,7 +82,7 @@ class State:
         return account.home if account else None
 
 
-def _resolve_base(image: str, global_args: Mapping[str, str | None]) -> str | None:
+def resolve_base(image: str, global_args: Mapping[str, str | None]) -> str | None:
     return expand(image, global_args) if "$" in image else image
 
 
@@ -203,7 +203,7 @@ def stage_states(df: Dockerfile) -> dict[int, State]:
 
 
 def _initial_state(stage: Stage, globals_: Mapping[str, str | None], finals: Mapping[str, State]) -> State:
-    image = _resolve_base(stage.base, globals_)
+    image = resolve_base(stage.base, globals_)
     if image is not None and image.lower() in finals:
         parent = finals[image.lower()]
         return replace(parent, env={k: v for k, v in parent.env.items()})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .buildstate import State, stage_states
+from .buildstate import State, global_arg_values, resolve_base, stage_states
 from ..dockerfile import Dockerfile, Instruction, Stage
 
 if TYPE_CHECKING:
@@ -79,6 +79,14 @@ class Analysis:
 
     def state(self, ins: Instruction) -> State:
         return self.states[id(ins)]
+
+    @cached_property
+    def _global_args(self) -> dict[str, str | None]:
+        return global_arg_values(self.dockerfile)
+
+    def resolved_base(self, stage: Stage) -> str | None:
+        """The stage's FROM reference with global ARGs expanded, or None when an ARG has no value."""
+        return resolve_base(stage.base, self._global_args)
 
     @cached_property
     def stage_reports(self) -> "list[StageReport]":

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from ..analysis.facts import Analysis, ContextFacts
 from ..config import Settings
 from ..dockerfile import Dockerfile, DockerfileError, TextEdit, parse, validate
-from ..rules.findings import FileEdit, Fix, Safety, Skip
+from ..rules.findings import AppliedFix, FileEdit, Fix, Report, Safety, Skip
 from ..rules import Rule, RuleContext
 from ..analysis.runs import shell_texts
 from ..shell.parse import ShellBudgetError, ShellNestingError, parse_budget, parse_shell
@@ -29,16 +29,6 @@ class EngineError(RuntimeError):
     """The rules misbehaved (overlapping forever, output that does not parse, not idempotent)."""
 
 
-@dataclass(frozen=True)
-class AppliedFix:
-    code: str
-    message: str
-    line: int  # in the original text
-    safety: Safety
-    may_differ: tuple[str, ...] = ()  # image paths whose bytes the fix declares it may change
-    files: tuple[Path, ...] = ()  # other files the fix changed (a context's .dockerignore)
-
-
 @dataclass
 class Result:
     original: str
@@ -46,6 +36,7 @@ class Result:
     fixes: list[AppliedFix] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
     notes: list[Skip] = field(default_factory=list)  # looked at, nothing to do (info skips)
+    reports: list[Report] = field(default_factory=list)  # display-only findings, once each
     pass_of_fix: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
     pass_of_skip: dict[tuple[str, int, str], int] = field(default_factory=dict, repr=False)
     # Other files the fixes change (a context's .dockerignore): old text as read, new text.
@@ -220,7 +211,15 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
     for pass_no in range(MAX_PASSES):
         candidates: list[Fix] = []
         for finding in _findings(result.text, pass_no, rules, settings, where):
-            if isinstance(finding, Skip):
+            if isinstance(finding, Report):
+                # Reports edit nothing, so they never hold the passes open; each is kept once,
+                # at the line of the pass that first saw it (the input's line, in pass 0).
+                line = to_original[finding.line] if to_original and finding.line < len(to_original) else finding.line
+                key = Report(finding.code, line, finding.message, finding.severity)
+                if key not in result.reports and (finding.code, finding.message) not in first_pass:
+                    result.reports.append(key)
+                first_pass.setdefault((finding.code, finding.message), pass_no)
+            elif isinstance(finding, Skip):
                 line = to_original[finding.line] if to_original and finding.line < len(to_original) else finding.line
                 seen = [first_pass.setdefault(key, pass_no) for key in ((finding.code, line),
                                                                        (finding.code, finding.reason))]
@@ -255,14 +254,15 @@ def _fix_passes(result: Result, rules: Sequence[Rule], settings: Settings, where
     raise EngineError(f"fixes did not settle after {MAX_PASSES} passes")
 
 
-def _findings(text: str, pass_no: int, rules: Sequence[Rule], settings: Settings, where: _Where) -> list[Fix | Skip]:
+def _findings(text: str, pass_no: int, rules: Sequence[Rule], settings: Settings,
+              where: _Where) -> list[Fix | Skip | Report]:
     """Every rule's findings on one parse of ``text``; the parse is freed when this returns
     (two parses of a 100k-line file alive at once would double the run's peak memory)."""
     df = _load_pass(text, pass_no)
     analysis = Analysis(df, where.build_context, where.facts, where.dockerfile_dir)
     ctx = RuleContext(df, settings, analysis, where.build_context, where.path, where.context_dir,
                       frozenset(r.code for r in rules), where.peers)
-    out: list[Fix | Skip] = []
+    out: list[Fix | Skip | Report] = []
     try:
         for rule in rules:
             for finding in rule.check(ctx):

@@ -12,7 +12,7 @@ from ..config import ConfigError, ConfigFinder, Settings
 from ..context import IgnorePatternError
 from ..io.discover import Target, escapes_tree
 from ..dockerfile import DockerfileError
-from ..rules.findings import FileEdit
+from ..rules.findings import FileEdit, FileReport
 from ..io.fileio import InputError, check_replaceable, read_dockerfile, undo_file_edit, write_atomic, write_file_edit
 from ..io.limits import InputLimitError
 from .patch import unified_diff
@@ -33,27 +33,6 @@ class Options:
     syntax: str | None = None
     context: Path | None = None
     context_peers: tuple[Path, ...] = ()  # every Dockerfile of this run when --context names one shared context
-
-
-@dataclass
-class FileReport:
-    path: str
-    context: str | None
-    error: str | None = None
-    fixes: list[engine.AppliedFix] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
-    notes: list[Skip] = field(default_factory=list)  # where a rule looked and had nothing to do
-    diff: str = ""
-    written: bool = False
-    # Other files the fixes create or change (display path, created?), e.g. the context's .dockerignore.
-    extra_files: list[tuple[str, bool]] = field(default_factory=list)
-    own_diff: str = ""  # the Dockerfile's part of ``diff``
-    masked: bool = False  # a secret value was masked in the diff: it no longer applies as is
-    extra_diffs: list[tuple[str, str]] = field(default_factory=list)  # (display path, diff) of the others
-
-    @property
-    def pending(self) -> bool:
-        return bool(self.diff) and not self.written and not self.error
 
 
 def check_codes(codes: tuple[str, ...], where: str) -> tuple[str, ...]:
@@ -107,6 +86,7 @@ def process(target: Target, options: Options, finder: ConfigFinder) -> FileRepor
         gc.set_threshold(*thresholds)
     if report.error:  # an error file has nothing else to show, and was not written
         report.fixes, report.skipped, report.notes, report.diff, report.written = [], [], [], "", False
+        report.reports = []
         report.own_diff, report.extra_diffs, report.extra_files = "", [], []
     return report
 
@@ -195,6 +175,7 @@ def _process(target: Target, options: Options, finder: ConfigFinder, context_dir
     report.fixes = result.fixes
     report.skipped = result.skipped
     report.notes = result.notes
+    report.reports = result.reports
     edits = [e for e in result.files.values() if e.new_text != e.old_text]
     report.own_diff = unified_diff(result.original, result.text, _display(target.path))
     # Paths as the Dockerfile's own is reported (as given); the diff headers use the display form.

@@ -1,14 +1,14 @@
 """GitHub Actions workflow commands: annotations on the Dockerfile lines in a run's summary.
 
 ``::warning`` for a pending fix, ``::notice`` for a skipped one, ``::error`` for a file dfix
-could not read. Values are escaped as GitHub's toolkit does (``%``, CR and LF in the
+could not read; a report (a display-only finding) at its own severity. Values are escaped as GitHub's toolkit does (``%``, CR and LF in the
 message; additionally ``:`` and ``,`` in properties), so a reason with a colon or a newline
 cannot end the command early or forge a second one.
 """
 
 from __future__ import annotations
 
-from ..pipeline.runner import FileReport
+from ..rules.findings import FileReport
 
 
 def escape_data(text: str) -> str:
@@ -34,6 +34,9 @@ def to_github(reports: list[FileReport]) -> str:
             for f in r.fixes:
                 lines.append(command("warning", f"{f.message} ({f.safety.value} fix; run `dfix --write`)",
                                      file=r.path, line=f.line, title=f.code))
+        for x in r.reports:
+            name = {"error": "error", "warning": "warning"}.get(x.severity.value, "notice")
+            lines.append(command(name, x.message, file=r.path, line=x.line, title=x.code))
         for s in r.skipped:
             lines.append(command("notice", s.reason, file=r.path, line=s.line, title=f"{s.code} skipped"))
     return "".join(line + "\n" for line in lines)

@@ -7,7 +7,7 @@ from typing import Iterable
 
 import click
 
-from ..pipeline.runner import FileReport
+from ..rules.findings import FileReport
 
 JSON_SCHEMA_VERSION = 1
 
@@ -46,6 +46,8 @@ def file_summary(r: FileReport, check: bool) -> str:
     if r.extra_files:
         verb = "wrote" if r.written else "would write" if check else "also changes"
         head += f"; {verb} " + ", ".join(f"{p}{' (new)' if created else ''}" for p, created in r.extra_files)
+    if r.reports:
+        head += f"; {_plural(len(r.reports), 'finding')}"
     if r.skipped:
         head += f"; {_plural(len(r.skipped), 'fix')} skipped"
     return head
@@ -61,8 +63,11 @@ def emit_text(reports: Iterable[FileReport], *, check: bool, show_diff: bool, qu
             click.echo(colour_diff(r.diff), nl=False)
         if quiet:
             continue
-        if r.diff or r.skipped or verbose:
+        if r.diff or r.skipped or r.reports or verbose:
             click.echo(file_summary(r, check), err=True)
+        for rep in r.reports:
+            click.secho(f"  {r.path}:{rep.line}: {rep.code} {rep.severity.value}: {rep.message}",
+                        fg="red" if rep.severity.value == "error" else "yellow", err=True)
         for s in r.skipped:
             click.secho(f"  {r.path}:{s.line}: {s.code} skipped: {s.reason}", fg="yellow", err=True)
         if verbose:
@@ -107,6 +112,8 @@ def to_json(reports: list[FileReport]) -> str:
                 ],
                 "skipped": [{"code": s.code, "line": s.line, "reason": s.reason} for s in r.skipped],
                 "notes": [{"code": n.code, "line": n.line, "reason": n.reason} for n in r.notes],
+                "reports": [{"code": x.code, "line": x.line, "message": x.message, "severity": x.severity.value}
+                            for x in r.reports],
                 "diff": r.diff,
                 "extra_files": [{"path": path, "created": created} for path, created in r.extra_files],
             }
@@ -127,6 +134,7 @@ def _document(files: list[dict], reports: list[FileReport], error: str | None) -
         "errors": sum(1 for r in reports if r.error) + (error is not None),
         "fixes": sum(len(r.fixes) for r in reports),
         "skipped": sum(len(r.skipped) for r in reports),
+        "reports": sum(len(r.reports) for r in reports),
     }
     return json.dumps({"version": JSON_SCHEMA_VERSION, "files": files, "summary": summary, "error": error},
                       indent=2)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from .diffregions import Change, changes
-from ..pipeline.runner import FileReport
+from ..rules.findings import FileReport
 from ..secrets import MASK
 
 SARIF_VERSION = "2.1.0"
@@ -102,9 +102,14 @@ def _file_results(r: FileReport, index: dict[str, int]) -> list[dict]:
             if fixes:
                 result["fixes"] = [_merge(fixes)]
             out.append(result)
+    for x in r.reports:
+        out.append(_result(x.code, index, _SARIF_LEVEL[x.severity.value], x.message, uri, x.line))
     for s in r.skipped:
         out.append(_result(s.code, index, "note", f"{s.code} skipped: {s.reason}", uri, s.line))
     return out
+
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _result(code: str, index: dict[str, int], level: str, text: str, uri: str, line: int) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import FileEdit, Finding, Fix, Rule, RuleContext, Safety, Skip
+from .base import FileEdit, Finding, Fix, Report, Rule, RuleContext, Safety, Severity, Skip
 from .df001_syntax_pragma import SyntaxPragma
 from .df101.rule import ManifestFirst
 from .df102_cache_mounts import CacheMounts
@@ -11,10 +11,11 @@ from .df104_apt_layers import AptLayers
 from .df201.rule import MultistageSplit
 from .df301.rule import DockerIgnoreEntries
 from .df401_secrets import Secrets
+from .df402_floating_tag import FloatingTag
 
 # DF201 last: its split replaces a whole stage, so the other rules' edits inside it land first.
 ALL_RULES: tuple[type[Rule], ...] = (SyntaxPragma, ManifestFirst, CacheMounts, LockfileInstalls, AptLayers,
-                                     DockerIgnoreEntries, Secrets, MultistageSplit)
+                                     DockerIgnoreEntries, Secrets, FloatingTag, MultistageSplit)
 
 
 def rule_by_code(code: str) -> type[Rule] | None:
@@ -44,9 +45,11 @@ __all__ = [
     "FileEdit",
     "Finding",
     "Fix",
+    "Report",
     "Rule",
     "RuleContext",
     "Safety",
+    "Severity",
     "Skip",
     "rule_by_code",
     "select_rules",

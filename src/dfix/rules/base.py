@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..analysis.facts import Analysis
 from ..dockerfile import Dockerfile, TextEdit
-from .findings import FileEdit, Finding, Fix, Safety, Skip
+from .findings import FileEdit, Finding, Fix, Report, Safety, Severity, Skip
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..context import BuildContext
 
-__all__ = ["FileEdit", "Finding", "Fix", "Rule", "RuleContext", "Safety", "Skip"]
+__all__ = ["FileEdit", "Finding", "Fix", "Report", "Rule", "RuleContext", "Safety", "Severity", "Skip"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,10 @@ class Rule:
 
     def skip(self, line: int, reason: str, provisional: bool = False) -> Skip:
         return Skip(self.code, line, reason, provisional)
+
+    def report(self, line: int, message: str, severity: Severity = Severity.WARNING) -> Report:
+        """A display-only finding: nothing to edit, shown in every format (``error`` fails ``--check``)."""
+        return Report(self.code, line, message, severity)
 
     def note(self, line: int, reason: str) -> Skip:
         """Why the rule made no change here although it looked (shown with -v)."""

@@ -10,7 +10,7 @@ from typing import Iterable
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.expand import expand
 from ..secrets import is_secret_name, literal_secrets, name_values, url_password
-from .base import Finding, Rule, RuleContext, Safety
+from .base import Finding, Rule, RuleContext, Safety, Severity
 
 # Files whose presence in an image is a leaked credential (basename patterns, fnmatch-free on purpose).
 _CREDENTIAL_NAMES = frozenset({".env", "id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", ".pypirc", ".netrc",
@@ -89,8 +89,8 @@ class Secrets(Rule):
     with a `SHELL` or an exec-form/heredoc RUN after the ARG, or a file whose `# syntax=`
     pin predates secret mounts (1.2) is reported, not rewritten. The RUN reads the file
     with `cat`, which every image with a shell has; an unset secret gives an empty
-    variable, as an unset build arg did. The rest is report-only: a value written in the repository has to be
-    rotated, which no rewrite can do.
+    variable, as an unset build arg did. The rest is report-only, at error level (`--check` fails on it): a value written in
+    the repository has to be rotated, which no rewrite can do.
     """
 
     code = "DF401"
@@ -103,9 +103,9 @@ class Secrets(Rule):
             holder = f"`{secret.name}`" if secret.name else "a value"
             # The fingerprint tells two findings apart (and matches a rotated value) without showing it.
             fingerprint = hashlib.sha256(secret.value.encode()).hexdigest()[:8]
-            yield self.skip(secret.line, f"{holder} on this line is a secret written in the Dockerfile "
+            yield self.report(secret.line, f"{holder} on this line is a secret written in the Dockerfile "
                                          f"({secret.why}, sha256 {fingerprint}): it is in the repository and the "
-                                         "image; rotate it and pass it with `RUN --mount=type=secret` instead")
+                                         "image; rotate it and pass it with `RUN --mount=type=secret` instead", Severity.ERROR)
         blocked = _env_mounts_blocked(ctx)
         for stage in df.stages:
             yield from self._stage(ctx, df, stage, blocked)
@@ -119,9 +119,9 @@ class Secrets(Rule):
             if ins.keyword == "ENV":
                 for name, value in name_values(ins):
                     if value and "$" in value and _references_secret(value, df, stage):
-                        yield self.skip(ins.line, f"`ENV {name}` copies a secret build arg into the image config, "
+                        yield self.report(ins.line, f"`ENV {name}` copies a secret build arg into the image config, "
                                                   "where `docker inspect` shows it; use a secret mount in the RUN "
-                                                  "that needs it")
+                                                  "that needs it", Severity.ERROR)
             if ins.keyword != "ARG":
                 continue
             pairs = name_values(ins)
@@ -172,20 +172,20 @@ class Secrets(Rule):
     def _run_findings(self, ins: Instruction) -> Iterable[Finding]:
         text = ins.text
         if "_authToken" in text and ".npmrc" in text and not _removes(text, ".npmrc"):
-            yield self.skip(ins.line, "this RUN writes a registry token into .npmrc, which stays in the layer; "
+            yield self.report(ins.line, "this RUN writes a registry token into .npmrc, which stays in the layer; "
                                       "mount the file instead: `RUN --mount=type=secret,id=npmrc,target=/root/.npmrc`"
-                                      " and `docker build --secret id=npmrc,src=$HOME/.npmrc`")
+                                      " and `docker build --secret id=npmrc,src=$HOME/.npmrc`", Severity.ERROR)
         creds = url_password(text)
         if creds is not None and "$" in creds[1]:
-            yield self.skip(ins.line, "this RUN puts a password variable in a URL; a clone keeps it in .git/config "
-                                      "in the layer: use a secret mount")
+            yield self.report(ins.line, "this RUN puts a password variable in a URL; a clone keeps it in .git/config "
+                                      "in the layer: use a secret mount", Severity.ERROR)
         elif re.search(r"://\$\{?[A-Za-z_][A-Za-z0-9_]*\}?(:[^@\s]*)?@", text):
-            yield self.skip(ins.line, "this RUN puts a token variable in a URL (`https://$TOKEN@...`); a clone keeps "
+            yield self.report(ins.line, "this RUN puts a token variable in a URL (`https://$TOKEN@...`); a clone keeps "
                                       "it in .git/config in the layer: use a git credential helper reading a secret "
-                                      "mount, and remove the remote URL")
+                                      "mount, and remove the remote URL", Severity.ERROR)
         if "git config" in text and ("credential" in text or "insteadOf" in text) and "$" in text:
-            yield self.skip(ins.line, "this RUN stores git credentials with `git config`, which keeps them in the "
-                                      "layer; use a secret mount for the RUN that fetches")
+            yield self.report(ins.line, "this RUN stores git credentials with `git config`, which keeps them in the "
+                                      "layer; use a secret mount for the RUN that fetches", Severity.ERROR)
 
     def _copied_credentials(self, ctx: RuleContext) -> Iterable[Finding]:
         context = ctx.build_context
@@ -209,10 +209,10 @@ class Secrets(Rule):
                           if is_credential_file(f) or _npmrc_with_token(context, f)]
             if found:
                 shown = ", ".join(sorted(set(found))[:4]) + (", ..." if len(set(found)) > 4 else "")
-                yield self.skip(ins.line, f"`{ins.keyword} {' '.join(ins.values[:-1])}` puts credential files in the "
+                yield self.report(ins.line, f"`{ins.keyword} {' '.join(ins.values[:-1])}` puts credential files in the "
                                           f"image ({shown}); "
                                           "keep them out (.dockerignore, DF301) and mount what a RUN needs with "
-                                          "`RUN --mount=type=secret,id=...,target=...`")
+                                          "`RUN --mount=type=secret,id=...,target=...`", Severity.ERROR)
 
 
 def _npmrc_with_token(context, path: str) -> bool:
