@@ -160,9 +160,15 @@ def _default_jobs() -> int:
 @click.option("--verbose", "-v", is_flag=True, help="Also list every fix and unchanged file.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Files processed in parallel (default: the CPUs available).")
+@click.option("--exclude", help="Comma-separated globs of files to leave out of directory walks (replaces `exclude`).")
+@click.option("--extend-exclude", help="Comma-separated globs to leave out, added to the configured ones.")
+@click.option("--force-exclude", is_flag=True, help="Apply the exclusions to files named on the command line too.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Leave out Dockerfiles git ignores (default: on).")
 def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bool, select: str | None,
                 ignore: str | None, unsafe_fixes: bool | None, syntax: str | None, context_dir: Path | None,
-                fmt: str, quiet: bool, verbose: bool, jobs: int | None) -> None:
+                fmt: str, quiet: bool, verbose: bool, jobs: int | None, exclude: str | None,
+                extend_exclude: str | None, force_exclude: bool, respect_gitignore: bool | None) -> None:
     from .config import ConfigError, check_syntax
     from .io.discover import discover
     from .report.render import emit_text, render_review, to_json
@@ -186,6 +192,7 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
     warnings: list[str] = []
     targets = discover(list(paths) or [Path(".")], warnings)
     _warn(warnings, quiet)
+    targets = _excluded(targets, exclude, extend_exclude, force_exclude, respect_gitignore, verbose and not quiet)
     options = Options(write=write, select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes,
                       syntax=syntax, context=context_dir,
                       context_peers=tuple(t.path for t in targets if not t.error) if context_dir else ())
@@ -202,6 +209,30 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
     if check and any(r.failing for r in reports):
         sys.exit(EXIT_PENDING)
     sys.exit(EXIT_OK)
+
+
+def _excluded(targets, exclude: str | None, extend: str | None, force: bool, respect_gitignore: bool | None,
+              verbose: bool):
+    """The targets left after `exclude`, `extend-exclude` and .gitignore (config in the working directory)."""
+    from .config import ConfigError, ConfigFinder
+    from .io.exclude import Exclusion, apply
+
+    try:
+        base = ConfigFinder().for_path(Path.cwd())
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    patterns = (_globs(exclude) if exclude is not None else base.exclude) + base.extend_exclude + _globs(extend)
+    folder = base.source.parent if base.source else Path.cwd()
+    gitignore = base.respect_gitignore if respect_gitignore is None else respect_gitignore
+    kept, why = apply(targets, Exclusion(patterns, folder, gitignore, force))
+    if verbose:
+        for line in why:
+            click.echo(f"skipped {line}", err=True)
+    return kept
+
+
+def _globs(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (value or "").split(",") if p.strip())
 
 
 def _warn(warnings: list[str], quiet: bool) -> None:

@@ -59,6 +59,12 @@ class Settings:
     extend_safe_fixes: tuple[str, ...] = ()
     # Runtime base images for DF201's splits, per stack key (see split_knowledge.RUNTIME_IMAGE_KEYS).
     runtime_images: tuple[tuple[str, str], ...] = ()
+    # Files a directory walk leaves out (ruff's keys): `exclude` replaces, `extend-exclude` adds.
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    # (glob relative to the config file's folder, codes): rules off for the Dockerfiles it matches.
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source: Path | None = field(default=None, compare=False)  # the file these came from
 
     @property
@@ -75,6 +81,18 @@ class Settings:
         """Whether an unsafe fix of rule ``code`` is applied without --unsafe-fixes."""
         return any(p == "ALL" or code.startswith(p) for p in self.extend_safe_fixes)
 
+    def ignored_for(self, dockerfile: Path) -> tuple[str, ...]:
+        """The codes ``per-file-ignores`` turns off for this Dockerfile."""
+        if not self.per_file_ignores or self.source is None:
+            return ()
+        from .io.exclude import matches
+
+        try:
+            rel = dockerfile.resolve().relative_to(self.source.parent.resolve()).as_posix()
+        except ValueError:
+            return ()
+        return tuple(c for pattern, codes in self.per_file_ignores if matches(rel, [pattern]) for c in codes)
+
     def runtime_image(self, key: str) -> str | None:
         return dict(self.runtime_images).get(key)
 
@@ -90,6 +108,10 @@ _KEYS = {
     "builder": "builder",
     "extend-safe-fixes": "extend_safe_fixes",
     "runtime-images": "runtime_images",
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+    "respect-gitignore": "respect_gitignore",
+    "per-file-ignores": "per_file_ignores",
 }
 
 
@@ -116,6 +138,18 @@ def _runtime_images(value: Any, key: str, path: Path) -> tuple[tuple[str, str], 
     return tuple(out)
 
 
+def _globs(value: Any, key: str, path: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{path}: `{key}` must be a list of glob patterns")
+    return tuple(v.strip() for v in value)
+
+
+def _per_file_ignores(value: Any, key: str, path: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: `{key}` must be a table of \"glob\" = [rule codes]")
+    return tuple((glob, _codes(codes, f"{key}.{glob}", path)) for glob, codes in value.items())
+
+
 def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
     values: dict[str, Any] = {}
     for key, raw in table.items():
@@ -126,7 +160,11 @@ def settings_from_table(table: dict[str, Any], path: Path) -> Settings:
             values[attr] = _codes(raw, key, path)
         elif attr == "runtime_images":
             values[attr] = _runtime_images(raw, key, path)
-        elif attr == "unsafe_fixes":
+        elif attr in ("exclude", "extend_exclude"):
+            values[attr] = _globs(raw, key, path)
+        elif attr == "per_file_ignores":
+            values[attr] = _per_file_ignores(raw, key, path)
+        elif attr in ("unsafe_fixes", "respect_gitignore"):
             if not isinstance(raw, bool):
                 raise ConfigError(f"{path}: `{key}` must be true or false")
             values[attr] = raw

@@ -11,7 +11,10 @@ from pathlib import Path
 DOCKERFILE_PATTERNS = ("Dockerfile", "dockerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*",
                        "Containerfile", "*.Containerfile", "Containerfile.*")
 # Files that match the patterns but are not Dockerfiles.
-NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".containerignore", ".orig", ".rej", ".bak", ".swp", "~")
+# Templates and docs named after a Dockerfile (Dockerfile.j2, Dockerfile.md) made every run exit 2.
+NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".containerignore", ".orig", ".rej", ".bak", ".swp", "~",
+                           ".md", ".txt", ".rst", ".j2", ".jinja", ".jinja2", ".tpl", ".tmpl", ".template",
+                           ".erb", ".mustache", ".hbs", ".in", ".sample", ".example", ".patch", ".diff", ".sh")
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox",
                        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".idea"})
 
@@ -21,6 +24,7 @@ class Target:
     path: Path  # as given or found (not resolved), for display
     root: Path  # the tree it was found in: a symlink may not lead outside it
     error: str | None = None
+    walked: bool = False  # found by walking a directory, not named: exclusion applies
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -95,7 +99,7 @@ def _walk(top: Path):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not _is_virtualenv(here / d))
         for name in sorted(filenames):
             if is_dockerfile_name(name):
-                yield Target(here / name, top)
+                yield Target(here / name, top, walked=True)
 
 
 def _is_under(path: Path, root: Path) -> bool:

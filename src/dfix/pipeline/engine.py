@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ..analysis.facts import Analysis, ContextFacts
 from ..config import Settings
-from ..dockerfile import Dockerfile, DockerfileError, TextEdit, parse, validate
+from ..dockerfile import Comment, Dockerfile, DockerfileError, Instruction, TextEdit, parse, validate
 from ..rules.findings import AppliedFix, FileEdit, Fix, Report, Safety, Skip
 from ..rules import Rule, RuleContext
 from ..analysis.runs import shell_texts
@@ -263,9 +263,12 @@ def _findings(text: str, pass_no: int, rules: Sequence[Rule], settings: Settings
     ctx = RuleContext(df, settings, analysis, where.build_context, where.path, where.context_dir,
                       frozenset(r.code for r in rules), where.peers)
     out: list[Fix | Skip | Report] = []
+    suppressed = suppressions(df)
     try:
         for rule in rules:
             for finding in rule.check(ctx):
+                if _matches_any(finding.code, suppressed.get(finding.line, ())):
+                    continue
                 if isinstance(finding, Fix) and finding.safety is Safety.UNSAFE and not settings.unsafe_fixes \
                         and not settings.treats_as_safe(finding.code):
                     finding = Skip(finding.code, finding.line, f"{UNSAFE_REASON} ({finding.message})")
@@ -273,6 +276,46 @@ def _findings(text: str, pass_no: int, rules: Sequence[Rule], settings: Settings
     except (ShellNestingError, ShellBudgetError) as exc:  # raised deep in a rule's shell parse: name the RUN
         raise type(exc)(f"line {_unparsable_run(df, type(exc))}: {exc}") from None
     return out
+
+
+SUPPRESS = "dfix: ignore"
+
+
+def suppressions(df: Dockerfile) -> dict[int, tuple[str, ...]]:
+    """Per instruction line, the codes its comment block turns off: ``# dfix: ignore=DF102,DF301``.
+
+    The comment goes on a line of the block directly above the instruction (a Dockerfile has
+    no end-of-line comments); ``# dfix: ignore`` alone turns off every rule there.
+    """
+    out: dict[int, tuple[str, ...]] = {}
+    block: list[str] = []
+    for node in df.nodes:
+        if isinstance(node, Comment):
+            block.append(node.text)
+        elif isinstance(node, Instruction):
+            codes = tuple(c for text in block for c in _suppressed_codes(text))
+            if codes:
+                out[node.line] = codes
+            block = []
+        else:
+            block = []
+    return out
+
+
+def _suppressed_codes(comment: str) -> tuple[str, ...]:
+    body = comment.lstrip().lstrip("#").strip()
+    if not body.lower().startswith(SUPPRESS):
+        return ()
+    rest = body[len(SUPPRESS):].strip()
+    if not rest:
+        return ("ALL",)
+    if not rest.startswith("="):
+        return ()
+    return tuple(c.strip().upper() for c in rest[1:].split(",") if c.strip())
+
+
+def _matches_any(code: str, selectors: tuple[str, ...]) -> bool:
+    return any(s == "ALL" or code.startswith(s) for s in selectors)
 
 
 def _unparsable_run(df: Dockerfile, error: type[Exception]) -> int | str:

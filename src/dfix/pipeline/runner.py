@@ -54,9 +54,11 @@ def settings_for(target: Target, options: Options, finder: ConfigFinder) -> Sett
     # a typo in a config file must not silently turn rules off (or all on)
     check_codes(base.select or (), f"{base.source}: `select`")
     check_codes(base.ignore, f"{base.source}: `ignore`")
+    per_file = base.ignored_for(target.path)
+    check_codes(per_file, f"{base.source}: `per-file-ignores`")
     return base.with_overrides(
         select=options.select,
-        ignore=(options.ignore if options.ignore is not None else base.ignore) + options.extend_ignore,
+        ignore=(options.ignore if options.ignore is not None else base.ignore) + options.extend_ignore + per_file,
         unsafe_fixes=options.unsafe_fixes,
         syntax=options.syntax,
     )
