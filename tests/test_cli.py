@@ -71,8 +71,12 @@ def test_select_and_ignore(project: Path):
     assert bad.exit_code == 2 and "DF999" in bad.output
 
 
-def test_write_and_check_together_is_a_usage_error(project: Path):
-    assert invoke("--write", "--check", str(project)).exit_code == 2
+def test_write_and_check_together_fixes_and_fails_like_a_formatter_hook(project: Path):
+    # pre-commit's entry is `dfix --check`; `args: [--write]` makes it a fixing hook.
+    r = invoke("--write", "--check", str(project))
+    assert r.exit_code == 1, r.output
+    assert (project / "Dockerfile").read_text() != NAIVE
+    assert invoke("--write", "--check", str(project)).exit_code == 0
 
 
 def test_json_output_shape(project: Path):

@@ -361,7 +361,7 @@ def test_cli_codes(tmp_path: Path, args, needle):
 # 13. --format json always prints one document ---------------------------------------------------
 
 @pytest.mark.parametrize("args", [
-    ["--select", "DF999"], ["--format", "yaml"], ["--write", "--check"], ["--jobs", "0"],
+    ["--select", "DF999"], ["--format", "yaml"], ["--context", "/nonexistent"], ["--jobs", "0"],
 ])
 def test_json_document_on_usage_errors(tmp_path: Path, args):
     (tmp_path / "Dockerfile").write_text(NAIVE)

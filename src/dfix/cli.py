@@ -66,6 +66,17 @@ def _stop_on_signals() -> None:
         pass  # not the main thread (dfix called as a library): the caller owns signals
 
 
+def _refuse_mistyped_command(word: str, commands: list[str]) -> None:
+    """`dfix rule DF101` was read as a path; a word close to a command that is no path is a typo."""
+    import difflib
+
+    if Path(word).exists() or Path(word).is_symlink():
+        return
+    close = difflib.get_close_matches(word, [c for c in commands if c != "fix"], n=1, cutoff=0.75)
+    if close:
+        raise click.UsageError(f"no such command or path {word!r}; did you mean `dfix {close[0]}`?")
+
+
 class _DefaultGroup(click.Group):
     """`dfix PATH...` runs the fixer; `dfix rules` / `dfix detect` are subcommands.
 
@@ -118,12 +129,26 @@ class _DefaultGroup(click.Group):
             sys.exit(EXIT_ERROR)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            _refuse_mistyped_command(args[0], self.list_commands(ctx))
         if not args or args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args.insert(0, self.default_command)
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        formatter.write_usage("dfix", "[OPTIONS] [PATH]...  |  dfix rules [CODE]  |  dfix detect [PATH]...")
+        formatter.write_usage("dfix", "[OPTIONS] [PATH]...  |  dfix COMMAND [ARGS]...")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # `dfix --help` is the fixer's help, as `ruff check --help` is ruff's: its options were
+        # hidden under an undocumented `dfix fix --help`.
+        fix = self.commands[self.default_command]
+        own = [p for p in self.get_params(ctx) if isinstance(p, click.Option)]
+        names = {n for p in own for n in p.opts}
+        params = [p for p in fix.get_params(ctx) if isinstance(p, click.Option) and not names & set(p.opts)] + own
+        rows = [r for p in params if (r := p.get_help_record(ctx)) is not None]
+        with formatter.section("Options"):
+            formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
 
 
 @click.group(cls=_DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,7 +171,7 @@ def _default_jobs() -> int:
 @main.command("fix", hidden=True)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--write", "-w", is_flag=True, help="Apply the fixes (atomically, keeping file modes).")
-@click.option("--check", is_flag=True, help="Exit 1 when any fix is pending; print what would change.")
+@click.option("--check", is_flag=True, help="Exit 1 when any fix is pending (with --write: when a file was fixed).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the unified diff (the default unless --check or --write).")
 @click.option("--select", help="Comma-separated rule codes or prefixes to enable (e.g. DF001,DF1).")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
@@ -165,20 +190,24 @@ def _default_jobs() -> int:
 @click.option("--force-exclude", is_flag=True, help="Apply the exclusions to files named on the command line too.")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None,
               help="Leave out Dockerfiles git ignores (default: on).")
+@click.option("--stdin-filename", type=click.Path(path_type=Path, dir_okay=False),
+              help="With PATH `-`: where the Dockerfile on standard input lives (context, config).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the diff and notes (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--statistics", is_flag=True, help="Print how often each rule fixed, skipped or reported, and stop.")
 def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bool, select: str | None,
                 ignore: str | None, unsafe_fixes: bool | None, syntax: str | None, context_dir: Path | None,
                 fmt: str, quiet: bool, verbose: bool, jobs: int | None, exclude: str | None,
-                extend_exclude: str | None, force_exclude: bool, respect_gitignore: bool | None) -> None:
+                extend_exclude: str | None, force_exclude: bool, respect_gitignore: bool | None,
+                stdin_filename: Path | None, color: str, statistics: bool) -> None:
     from .config import ConfigError, check_syntax
-    from .io.discover import discover
+    from .io.discover import Target, discover
     from .report.render import emit_text, render_review, to_json
     from .pipeline.runner import Options, check_codes, process_all
 
     # What is alive now (modules, tables) lives to the end: keep it out of the cycle
     # collector's scans (the runner also spaces those out while it works on a file).
     gc.freeze()
-    if write and check:
-        raise click.UsageError("--write and --check cannot be combined")
     selected, ignored = _codes(select), _codes(ignore, empty_ok=True)
     try:
         check_codes(selected or (), "--select")
@@ -189,16 +218,28 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
         raise click.UsageError(str(exc)) from None
     if context_dir is not None and not context_dir.is_dir():
         raise click.UsageError(f"--context {context_dir}: no such directory")
-    warnings: list[str] = []
-    targets = discover(list(paths) or [Path(".")], warnings)
-    _warn(warnings, quiet)
-    targets = _excluded(targets, exclude, extend_exclude, force_exclude, respect_gitignore, verbose and not quiet)
+    click.get_current_context().color = _colour(color)
+    stdin_text = _stdin_text(paths)
+    if stdin_text is not None:
+        targets = [Target(stdin_filename or Path("Dockerfile"), Path.cwd())]
+    else:
+        warnings: list[str] = []
+        targets = discover(list(paths) or [Path(".")], warnings)
+        _warn(warnings, quiet)
+        targets = _excluded(targets, exclude, extend_exclude, force_exclude, respect_gitignore, verbose and not quiet)
     options = Options(write=write, select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes,
-                      syntax=syntax, context=context_dir,
+                      syntax=syntax, context=context_dir, stdin_text=stdin_text,
                       context_peers=tuple(t.path for t in targets if not t.error) if context_dir else ())
     # More workers than CPUs only costs memory (64 on 2 CPUs took 1.7 GiB).
     reports = process_all(targets, options, min(jobs or _default_jobs(), _default_jobs()))
-    if fmt == "json":
+    if statistics:
+        from .report.render import statistics_table
+
+        click.echo(statistics_table(reports), nl=False)
+    elif stdin_text is not None and write and fmt == "text":
+        click.echo(reports[0].fixed_text if reports[0].fixed_text is not None else stdin_text, nl=False)
+        emit_text(reports, check=check, show_diff=False, quiet=quiet, verbose=verbose)
+    elif fmt == "json":
         click.echo(to_json(reports))
     elif fmt in ("sarif", "github"):
         click.echo(render_review(fmt, reports), nl=False)
@@ -206,7 +247,9 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
         emit_text(reports, check=check, show_diff=show_diff or not (check or write), quiet=quiet, verbose=verbose)
     if any(r.error for r in reports):
         sys.exit(EXIT_ERROR)
-    if check and any(r.failing for r in reports):
+    # --write --check (pre-commit's `args: [--write]`): fix, and fail when a file was changed,
+    # as a formatter hook does, so the commit is made again with the fixes staged.
+    if check and any(r.failing or r.written for r in reports):
         sys.exit(EXIT_PENDING)
     sys.exit(EXIT_OK)
 
@@ -229,6 +272,34 @@ def _excluded(targets, exclude: str | None, extend: str | None, force: bool, res
         for line in why:
             click.echo(f"skipped {line}", err=True)
     return kept
+
+
+def _colour(choice: str) -> bool | None:
+    """click's colour setting: None lets it decide (a terminal gets colour, a pipe none)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
+
+
+def _stdin_text(paths: tuple[Path, ...]) -> str | None:
+    """The Dockerfile on standard input for `dfix -` (read bounded, decoded as files are)."""
+    if Path("-") not in paths:
+        return None
+    if len(paths) > 1:
+        raise click.UsageError("`-` (standard input) cannot be combined with other paths")
+    from .io.fileio import MAX_BYTES, InputError, decode_dockerfile
+
+    data = sys.stdin.buffer.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise click.UsageError("standard input is larger than a Dockerfile can be (10 MiB)")
+    try:
+        return decode_dockerfile(data)
+    except InputError as exc:
+        raise click.UsageError(f"standard input: {exc}") from None
 
 
 def _globs(value: str | None) -> tuple[str, ...]:

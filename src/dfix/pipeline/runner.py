@@ -33,6 +33,9 @@ class Options:
     syntax: str | None = None
     context: Path | None = None
     context_peers: tuple[Path, ...] = ()  # every Dockerfile of this run when --context names one shared context
+    # `dfix -`: the Dockerfile's text from standard input (the target names where it would live);
+    # nothing is written, the fixed text goes back in FileReport.fixed_text.
+    stdin_text: str | None = None
 
 
 def check_codes(codes: tuple[str, ...], where: str) -> tuple[str, ...]:
@@ -161,7 +164,7 @@ def _process(target: Target, options: Options, finder: ConfigFinder, context_dir
         report.error = f"symlink points outside {target.root} ({target.path.resolve()}); not following it"
         return
     try:
-        text = read_dockerfile(target.path)
+        text = read_dockerfile(target.path) if options.stdin_text is None else options.stdin_text
         settings = settings_for(target, options, finder)
         rules = select_rules(settings.select, settings.ignore)
         result = engine.run(text, rules, settings, target.path, context_dir, peers=_peers(target, options))
@@ -185,6 +188,9 @@ def _process(target: Target, options: Options, finder: ConfigFinder, context_dir
     report.diff = report.own_diff + "".join(d for _, d in report.extra_diffs)
     report.extra_files = [(str(e.path), e.old_text is None) for e in edits]
     Masker.for_dockerfile(result.original).mask_report(report)
+    if options.stdin_text is not None:
+        report.fixed_text = result.text  # an editor replaces its buffer with it; no file is touched
+        return
     if options.write and result.changed:
         try:
             _write_fix_set(target.path, text, result.text, edits)

@@ -79,6 +79,21 @@ def emit_text(reports: Iterable[FileReport], *, check: bool, show_diff: bool, qu
         click.echo(totals_line(reports, check), err=True)
 
 
+def statistics_table(reports: list[FileReport]) -> str:
+    """ruff's --statistics: per rule and outcome, how often, most frequent first."""
+    from collections import Counter
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for r in reports:
+        counts.update((f.code, f"fix [{f.safety.value}]") for f in r.fixes)
+        counts.update((s.code, "skipped") for s in r.skipped)
+        counts.update((x.code, x.severity.value) for x in r.reports)
+        if r.error:
+            counts[("error", "file not processed")] += 1
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "".join(f"{n:>6}  {code:<6} {what}\n" for (code, what), n in rows)
+
+
 def totals_line(reports: list[FileReport], check: bool) -> str:
     errors = sum(1 for r in reports if r.error)
     written = sum(1 for r in reports if r.written)

@@ -109,6 +109,7 @@ class FileReport:
     own_diff: str = ""  # the Dockerfile's part of ``diff``
     masked: bool = False  # a secret value was masked in the diff: it no longer applies as is
     extra_diffs: list[tuple[str, str]] = field(default_factory=list)  # (display path, diff) of the others
+    fixed_text: str | None = None  # the rewritten Dockerfile, for `dfix -` (standard input)
 
     @property
     def pending(self) -> bool:
