@@ -101,3 +101,20 @@ def test_dockerfile_package_imports_no_knowledge_tables():
     offenders = {m: sorted(GRAPH[m]) for m in MODULES if m.startswith("dfix.dockerfile")
                  and any(not t.startswith("dfix.dockerfile") for t in GRAPH[m])}
     assert not offenders, f"the parser layer imports outside itself: {offenders}"
+
+
+def test_formatters_read_finding_data_only():
+    """report/ renders rules.findings data; it never imports the pipeline that produced it."""
+    offenders = {m: sorted(t for t in GRAPH[m] if t.startswith(("dfix.pipeline", "dfix.commands", "dfix.cli")))
+                 for m in MODULES if m.startswith("dfix.report")}
+    assert not {m: t for m, t in offenders.items() if t}, offenders
+
+
+def test_the_fixers_formats_come_from_the_one_registry():
+    from click.testing import CliRunner
+
+    from dfix.cli import main
+    from dfix.report import FORMATS
+
+    text = CliRunner().invoke(main, ["--help"]).output
+    assert f"[{'|'.join(FORMATS)}]" in text

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .report import FORMATS
 
 EXIT_OK, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
 
@@ -179,7 +180,7 @@ def _default_jobs() -> int:
 @click.option("--syntax", help="Frontend for DF001: a version (1.7), a reference, or 'none'.")
 @click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Build context directory (default: each Dockerfile's folder).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text",
               show_default=True, help="sarif: SARIF 2.1.0; github: GitHub Actions annotations.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list every fix and unchanged file.")
@@ -202,7 +203,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
                 stdin_filename: Path | None, color: str, statistics: bool) -> None:
     from .config import ConfigError, check_syntax
     from .io.discover import Target, discover
-    from .report.render import emit_text, render_review, to_json
+    from .report import document
+    from .report.render import emit_text
     from .pipeline.runner import Options, check_codes, process_all
 
     # What is alive now (modules, tables) lives to the end: keep it out of the cycle
@@ -239,10 +241,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
     elif stdin_text is not None and write and fmt == "text":
         click.echo(reports[0].fixed_text if reports[0].fixed_text is not None else stdin_text, nl=False)
         emit_text(reports, check=check, show_diff=False, quiet=quiet, verbose=verbose)
-    elif fmt == "json":
-        click.echo(to_json(reports))
-    elif fmt in ("sarif", "github"):
-        click.echo(render_review(fmt, reports), nl=False)
+    elif FORMATS[fmt] is not None:
+        click.echo(document(fmt, reports), nl=False)
     else:
         emit_text(reports, check=check, show_diff=show_diff or not (check or write), quiet=quiet, verbose=verbose)
     if any(r.error for r in reports):

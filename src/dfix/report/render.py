@@ -1,4 +1,4 @@
-"""Rendering results: human text (diff on stdout, notes on stderr) and stable JSON."""
+"""The text format (diff on stdout, notes on stderr) and the stable JSON document."""
 
 from __future__ import annotations
 
@@ -153,14 +153,3 @@ def _document(files: list[dict], reports: list[FileReport], error: str | None) -
     }
     return json.dumps({"version": JSON_SCHEMA_VERSION, "files": files, "summary": summary, "error": error},
                       indent=2)
-
-
-def render_review(fmt: str, reports: list[FileReport]) -> str:
-    """The review formats, each in its own module: ``sarif`` (one JSON document) or ``github``."""
-    if fmt == "sarif":
-        from .sarif import to_sarif
-
-        return to_sarif(reports) + "\n"
-    from .github import to_github
-
-    return to_github(reports)
