@@ -66,3 +66,9 @@ def test_statistics_count_per_rule(tmp_path: Path):
     assert r.exit_code == 0
     rows = [line.split(None, 2) for line in r.stdout.splitlines()]
     assert ["2", "DF102", "fix [safe]"] in rows and ["2", "DF101", "fix [safe]"] in rows
+
+
+def test_rules_list_does_not_call_a_sometimes_unsafe_rule_safe():
+    rows = {line.split()[0]: line for line in CliRunner().invoke(main, ["rules"]).output.splitlines()}
+    assert "safe or unsafe" in rows["DF103"]  # `npm ci` is unsafe, yarn's frozen lockfile safe
+    assert "display-only" in rows["DF402"]

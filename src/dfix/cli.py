@@ -330,22 +330,22 @@ def rules_command(code: str | None, fmt: str) -> None:
             click.secho(f"error: {message}", fg="red", err=True)
             sys.exit(EXIT_ERROR)
         if fmt == "json":
-            click.echo(json.dumps({"code": rule.code, "name": rule.name, "safety": rule.safety.value,
+            click.echo(json.dumps({"code": rule.code, "name": rule.name, "safety": rule.fix_label(),
                                    "summary": rule.summary(), "sections": rule.sections()}, indent=2))
         elif fmt == "markdown":
             from .templates_env import render
 
             click.echo(render("rule.md.j2", rule=rule), nl=False)
         else:
-            click.echo(f"{rule.code} ({rule.name}) [{rule.safety.value} fix]\n")
+            click.echo(f"{rule.code} ({rule.name}) [{rule.fix_label()}]\n")
             click.echo(rule.doc())
         return
     if fmt == "json":
-        click.echo(json.dumps([{"code": r.code, "name": r.name, "safety": r.safety.value, "summary": r.summary()}
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "safety": r.fix_label(), "summary": r.summary()}
                                for r in ALL_RULES], indent=2))
         return
     for rule in ALL_RULES:
-        click.echo(f"{rule.code}  {rule.name:<22} {rule.safety.value:<7} {rule.summary()}")
+        click.echo(f"{rule.code}  {rule.name:<22} {rule.fix_label():<15} {rule.summary()}")
 
 
 @main.command("explain")

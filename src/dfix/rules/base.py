@@ -45,6 +45,14 @@ class Rule:
     code: str = ""
     name: str = ""
     safety: Safety = Safety.SAFE
+    # What `dfix rules` shows when one word does not say it: "safe or unsafe" for a rule whose
+    # fixes' safety depends on the case (the docstring's *Fix safety* says on what), "display-only"
+    # for a rule that only reports.
+    applicability: str | None = None
+
+    @classmethod
+    def fix_label(cls) -> str:
+        return cls.applicability or cls.safety.value
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         raise NotImplementedError

@@ -61,6 +61,7 @@ class LockfileInstalls(Rule):
     code = "DF103"
     name = "lockfile-installs"
     safety = Safety.SAFE
+    applicability = "safe or unsafe"  # by manager: npm and pnpm depend on the image's tool version
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         build_context = ctx.build_context

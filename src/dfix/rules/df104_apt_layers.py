@@ -78,6 +78,7 @@ class AptLayers(Rule):
     code = "DF104"
     name = "apt-layers"
     safety = Safety.SAFE
+    applicability = "safe or unsafe"  # apt layering safe; --no-install-recommends and apk unsafe
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         df = ctx.dockerfile

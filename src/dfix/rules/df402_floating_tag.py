@@ -37,6 +37,7 @@ class FloatingTag(Rule):
     code = "DF402"
     name = "floating-base-tag"
     safety = Safety.SAFE
+    applicability = "display-only"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         df, facts = ctx.dockerfile, ctx.analysis

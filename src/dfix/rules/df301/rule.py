@@ -70,6 +70,7 @@ class DockerIgnoreEntries(Rule):
     code = "DF301"
     name = "dockerignore"
     safety = Safety.SAFE
+    applicability = "safe or unsafe"  # unsafe where a file the build copies today would leave the image
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         context: BuildContext | None = ctx.build_context
