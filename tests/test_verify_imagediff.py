@@ -12,7 +12,7 @@ import pytest
 
 from dfix.commands.verify.builders import parse_podman_log
 from dfix.commands.verify.imagediff import (REBUILD_NOISE, IgnoredPath, ImageFormatError, RewrittenFile, compare,
-                                            read_image)
+                                            read_image, read_images)
 
 CONFIG = {"Cmd": ["node", "server.js"], "Env": ["PATH=/usr/bin", "A=1"], "WorkingDir": "/app"}
 
@@ -39,14 +39,18 @@ def layer(*members) -> bytes:
     return out.getvalue()
 
 
-def docker_archive(layers: list[bytes], config: dict | None = None) -> io.BytesIO:
-    """What `docker save` writes: manifest.json naming the config and the layer tars in order."""
+def docker_archive(layers: list[bytes], config: dict | None = None, *more: tuple[str, list[bytes]]) -> io.BytesIO:
+    """What `docker save x:y [more...]` writes: manifest.json naming each image's config and layer
+    tars in order, a layer both images hold stored once (named by its content here)."""
     out = io.BytesIO()
     cfg = json.dumps({"config": config if config is not None else CONFIG}).encode()
-    names = [f"{i}/layer.tar" for i in range(len(layers))]
-    manifest = json.dumps([{"Config": "config.json", "RepoTags": ["x:y"], "Layers": names}]).encode()
+    blobs = {hashlib.sha256(x).hexdigest()[:12] + "/layer.tar": x for _, ls in [("x:y", layers), *more] for x in ls}
+    entries = [{"Config": "config.json", "RepoTags": [tag],
+                "Layers": [hashlib.sha256(x).hexdigest()[:12] + "/layer.tar" for x in ls]}
+               for tag, ls in [("x:y", layers), *more]]
+    manifest = json.dumps(entries).encode()
     with tarfile.open(fileobj=out, mode="w") as tar:
-        for name, data in [("manifest.json", manifest), ("config.json", cfg), *zip(names, layers)]:
+        for name, data in [("manifest.json", manifest), ("config.json", cfg), *blobs.items()]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -92,6 +96,15 @@ def test_layers_apply_in_order_and_both_formats_read_the_same():
         image = read_image(make([BASE, top]))
         assert image.files["/app/server.js"].sha256 == hashlib.sha256(b"console.log(2)\n").hexdigest()
         assert image.config["Cmd"] == ["node", "server.js"]
+
+
+def test_two_images_of_one_archive_are_told_apart_by_tag():
+    archive = docker_archive([BASE], None, ("localhost/other:cold", [BASE, layer(member("app/new", b"n"))]))
+    first, second = read_images(archive, ["x:y", "other:cold"])  # podman prefixes localhost/
+    assert "/app/new" in second.files and "/app/new" not in first.files
+    archive.seek(0)
+    with pytest.raises(ImageFormatError, match="no image tagged nope:1"):
+        read_images(archive, ["nope:1"])
 
 
 def test_whiteout_removes_a_file_and_a_whole_directory_from_lower_layers():

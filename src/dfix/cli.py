@@ -253,11 +253,13 @@ def explain_command(paths: tuple[Path, ...], changed: tuple[str, ...], changed_a
 @click.option("--docker", "docker_cli", default="docker", show_default=True, help="The docker client program.")
 @click.option("--edit", metavar="PATH", help="Context file the source-edit phase changes (default: one only the broad COPY takes).")
 @click.option("--dep-change", metavar="CMD", help="Shell command that changes the dependencies (run in a container).")
+@click.option("--target", help="The stage to build and compare (default: the last).")
 @click.option("--max-list", type=click.IntRange(min=0), default=20, show_default=True, help="Differences listed per file.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def verify_command(paths: tuple[Path, ...], context_dir: Path | None, select: str | None, ignore: str | None,
                    unsafe_fixes: bool | None, syntax: str | None, builder: str | None, addr: str | None,
-                   docker_cli: str, edit: str | None, dep_change: str | None, max_list: int, fmt: str) -> None:
+                   docker_cli: str, edit: str | None, dep_change: str | None, target: str | None, max_list: int,
+                   fmt: str) -> None:
     """Build the original and dfix's rewrite cold, compare the images by content, and time rebuilds.
 
     Exit codes: 0 every image the same, 1 an image differs, 2 an error (the original does not build).
@@ -275,7 +277,8 @@ def verify_command(paths: tuple[Path, ...], context_dir: Path | None, select: st
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     options = Options(select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes, syntax=syntax, context=context_dir)
-    sys.exit(run(list(paths), options, VerifyOptions(builder, addr, docker_cli, edit, dep_change, max_list, fmt)))
+    sys.exit(run(list(paths), options, VerifyOptions(builder, addr, docker_cli, edit, dep_change, max_list, fmt,
+                                                     target)))
 
 
 @main.command("detect")

@@ -90,8 +90,10 @@ class Builder:
         return output
 
     def build(self, context: Path, dockerfile: Path, tag: str, *, no_cache: bool,
-              export_to: Path | None = None) -> Build:
+              export_to: Path | None = None, target: str | None = None) -> Build:
         args = self.build_args(context, dockerfile, tag, no_cache, export_to)
+        if target is not None:
+            args = [*args[:-1], *self.target_args(target), args[-1]]  # the context stays last
         self.made.append(tag)
         start = time.monotonic()
         log = self._run(args, f"build of {dockerfile.name}", self.build_env())
@@ -104,11 +106,15 @@ class Builder:
     def build_env(self) -> dict[str, str]:
         return {}
 
+    def target_args(self, target: str) -> list[str]:
+        return ["--target", target]
+
     def parse(self, log: str) -> list[LoggedStep]:
         return parse_log(log)
 
-    def save(self, tag: str, dest: Path) -> None:
-        self._run(["save", "-o", str(dest), tag], f"export of {tag}")
+    def save(self, tags: list[str], dest: Path) -> None:
+        """The images in one archive: the layers they share are written once."""
+        self._run(["save", "-o", str(dest), *tags], f"export of {', '.join(tags)}")
 
     def run_in(self, image: str, directory: Path, command: str) -> str:
         """``command`` in a throw-away container of ``image``, with ``directory`` at /context."""
@@ -172,8 +178,9 @@ class PodmanBuilder(Builder):
     def parse(self, log: str) -> list[LoggedStep]:
         return parse_podman_log(log)
 
-    def save(self, tag: str, dest: Path) -> None:
-        self._run(["save", "--format", "docker-archive", "-o", str(dest), tag], f"export of {tag}")
+    def save(self, tags: list[str], dest: Path) -> None:
+        self._run(["save", "--multi-image-archive", "--format", "docker-archive", "-o", str(dest), *tags],
+                  f"export of {', '.join(tags)}")
 
 
 class BuildctlBuilder(Builder):
@@ -192,7 +199,10 @@ class BuildctlBuilder(Builder):
                 "--local", f"context={context}", "--local", f"dockerfile={dockerfile.parent}",
                 "--opt", f"filename={dockerfile.name}", *(["--no-cache"] if no_cache else []), *output]
 
-    def save(self, tag: str, dest: Path) -> None:
+    def target_args(self, target: str) -> list[str]:
+        return ["--opt", f"target={target}"]
+
+    def save(self, tags: list[str], dest: Path) -> None:
         raise BuilderError(f"{self.name}: images are exported during their build")
 
     def run_in(self, image: str, directory: Path, command: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ...io.fileio import InputError
 from ...pipeline.engine import EngineError
 from ...pipeline.runner import Options, settings_for
 from ..explain.cachesim import TargetError
+from ..explain.command import context_relative
 from ..explain.compare import load_subject
 from . import builders, phases, report
 
@@ -30,6 +32,7 @@ class VerifyOptions:
     dep_change: str | None = None
     max_list: int = 20
     fmt: str = "text"
+    target: str | None = None
 
 
 def run(paths: list[Path], options: Options, verify: VerifyOptions) -> int:
@@ -53,10 +56,14 @@ def _one(found, options: Options, verify: VerifyOptions, finder: ConfigFinder) -
     """One Dockerfile's report document; errors of any kind are its "cannot verify" entry."""
     context = str(options.context if options.context is not None else found.path.parent)
     problem = found.error or ("symlink points outside the tree; not following it" if escapes_tree(found) else None)
-    builder_name = verify.builder or "?"
+    builder_name = verify.builder or "-"
     if problem is None:
         try:
-            subject = load_subject(found, options, finder)
+            subject = load_subject(found, options, finder, verify.target)
+            if subject.rewritten is None:  # no builder needed, nor asked for
+                return report.file_dict(str(found.path), context, builder_name, phases.Outcome(
+                    "nothing to verify", notes=["dfix has nothing to change in this file: nothing was built"]),
+                    verify.max_list)
             builder = builders.choose(verify.builder, settings_for(found, options, finder).builder,
                                       verify.docker, verify.addr)
             builder_name = builder.name
@@ -75,8 +82,11 @@ def _one(found, options: Options, verify: VerifyOptions, finder: ConfigFinder) -
 
 def _verify(subject, builder: builders.Builder, verify: VerifyOptions) -> phases.Outcome:
     """Build in a scratch directory; whatever happens, the images and the directory go afterwards."""
+    edit = context_relative(verify.edit, subject.context) if verify.edit else None
+    if edit is not None and not (subject.context / edit).is_file():
+        raise ValueError(f"--edit {verify.edit}: not a file of the build context {subject.context}")
     root = Path(tempfile.mkdtemp(prefix="dfix-verify-"))
-    settings = phases.Settings(verify.edit, verify.dep_change, verify.max_list)
+    settings = phases.Settings(edit, verify.dep_change, verify.target)
     try:
         return phases.verify(subject, builder, root, settings, _progress)
     finally:
@@ -86,5 +96,9 @@ def _verify(subject, builder: builders.Builder, verify: VerifyOptions) -> phases
         shutil.rmtree(root, ignore_errors=True)
 
 
+_STARTED = time.monotonic()
+
+
 def _progress(message: str) -> None:
-    click.echo(f"verify: {message}", err=True)
+    """One line per step on stderr: a verify of one file takes minutes, and says where it is."""
+    click.echo(f"verify [{time.monotonic() - _STARTED:6.1f} s] {message}", err=True)

@@ -38,7 +38,7 @@ class ImageFormatError(ValueError):
 class Entry:
     """What the image holds at one path.  Times are left out: every build writes new ones."""
 
-    kind: str  # file, dir, symlink, char device, block device, fifo
+    kind: str  # file, dir, symlink, char device, block device, fifo ("hard link" only inside a Layer)
     mode: int  # permission bits with setuid, setgid and sticky
     uid: int
     gid: int
@@ -59,24 +59,39 @@ class Image:
 
 def read_image(archive: str | IO[bytes]) -> Image:
     """The final filesystem and config of the (only) image in a docker-archive or OCI layout tar."""
+    return read_images(archive)[0]
+
+
+def read_images(archive: str | IO[bytes], refs: list[str] | None = None) -> list[Image]:
+    """The images ``refs`` names in one archive (``docker save A B``), or its only one.
+
+    A layer both images hold is stored once in such an archive and read once here: the
+    base image's layers are most of what two builds of one Dockerfile share.
+    """
     try:
         with tarfile.open(archive if isinstance(archive, str) else None, mode="r:*",
                           fileobj=None if isinstance(archive, str) else archive) as outer:
             members = {_clean_member(m.name): m for m in outer.getmembers() if m.isfile()}
             if "manifest.json" in members:
-                config_name, layers = _docker_archive(outer, members)
-            elif "index.json" in members:
-                config_name, layers = _oci_layout(outer, members)
+                found = _docker_archive(outer, members, refs)
+            elif "index.json" in members and refs is None:
+                found = [_oci_layout(outer, members)]
             else:
                 raise ImageFormatError("neither manifest.json (docker-archive) nor index.json (OCI layout) found")
-            config = _json(outer, members, config_name)
-            files: dict[str, Entry] = {}
-            for name in layers:
-                with _open(outer, members, name) as blob, tarfile.open(fileobj=blob, mode="r|*") as layer:
-                    apply_layer(files, layer)
+            layers: dict[str, Layer] = {}
+            images = []
+            for config_name, names in found:
+                config = _json(outer, members, config_name)
+                files: dict[str, Entry] = {}
+                for name in names:
+                    if name not in layers:
+                        with _open(outer, members, name) as blob, tarfile.open(fileobj=blob, mode="r|*") as tar:
+                            layers[name] = read_layer(tar)
+                    apply_read_layer(files, layers[name])
+                images.append(Image(files, dict(config.get("config") or {}) if isinstance(config, dict) else {}))
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ImageFormatError(f"unreadable image archive: {exc}") from None
-    return Image(files, dict((config.get("config") or {})) if isinstance(config, dict) else {})
+    return images
 
 
 def _clean_member(name: str) -> str:
@@ -107,9 +122,22 @@ def _one(items: Any, what: str) -> dict:
     return items[0]
 
 
-def _docker_archive(outer: tarfile.TarFile, members: dict[str, tarfile.TarInfo]) -> tuple[str, list[str]]:
-    manifest = _one(_json(outer, members, "manifest.json"), "manifest.json")
-    return str(manifest.get("Config")), [str(layer) for layer in manifest.get("Layers") or []]
+def _docker_archive(outer: tarfile.TarFile, members: dict[str, tarfile.TarInfo],
+                    refs: list[str] | None) -> list[tuple[str, list[str]]]:
+    manifest = _json(outer, members, "manifest.json")
+    if refs is None:
+        chosen = [_one(manifest, "manifest.json")]
+    else:
+        if not isinstance(manifest, list):
+            raise ImageFormatError("manifest.json: expected a list of images")
+        chosen = []
+        for ref in refs:  # podman names its images localhost/NAME
+            entry = next((m for m in manifest if isinstance(m, dict) and any(
+                tag == ref or str(tag).endswith("/" + ref) for tag in m.get("RepoTags") or [])), None)
+            if entry is None:
+                raise ImageFormatError(f"manifest.json: no image tagged {ref}")
+            chosen.append(entry)
+    return [(str(m.get("Config")), [str(layer) for layer in m.get("Layers") or []]) for m in chosen]
 
 
 def _blob(digest: Any) -> str:
@@ -149,38 +177,57 @@ def _remove_tree(files: dict[str, Entry], path: str, keep_self: bool = False) ->
         del files[name]
 
 
-def apply_layer(files: dict[str, Entry], layer: Iterable[tarfile.TarInfo]) -> None:
-    """Apply one layer (a tarfile, iterated in stream mode) on top of ``files``."""
+@dataclass
+class Layer:
+    """One layer read: what it adds (hard links still by name) and what it removes below it."""
+
+    added: dict[str, Entry] = field(default_factory=dict)
+    removed: list[tuple[str, bool]] = field(default_factory=list)  # (path, opaque: keep the directory itself)
+
+
+def read_layer(layer: Iterable[tarfile.TarInfo]) -> Layer:
+    """A layer tar (iterated in stream mode), its files hashed."""
     tar = layer if isinstance(layer, tarfile.TarFile) else None
-    added: dict[str, Entry] = {}
-    removed: list[tuple[str, bool]] = []  # (path, opaque: keep the directory itself)
+    out = Layer()
     for member in layer:
         path = image_path(member.name)
         directory, base = posixpath.split(path)
         if base == OPAQUE:
-            removed.append((directory, True))
+            out.removed.append((directory, True))
         elif base.startswith(WHITEOUT):
-            removed.append((posixpath.join(directory, base[len(WHITEOUT):]), False))
+            out.removed.append((posixpath.join(directory, base[len(WHITEOUT):]), False))
         elif path != "/":
-            added[path] = _entry(member, tar, added, files)
+            out.added[path] = _entry(member, tar)
+    return out
+
+
+def apply_layer(files: dict[str, Entry], layer: Iterable[tarfile.TarInfo]) -> None:
+    """Apply one layer (a tarfile, iterated in stream mode) on top of ``files``."""
+    apply_read_layer(files, read_layer(layer))
+
+
+def apply_read_layer(files: dict[str, Entry], layer: Layer) -> None:
     # Whiteouts hide the layers below, never this layer's own entries.
-    for path, opaque in removed:
+    for path, opaque in layer.removed:
         _remove_tree(files, path, keep_self=opaque)
-    for path, entry in added.items():
+    resolved: dict[str, Entry] = {}
+    for path, entry in layer.added.items():
+        if entry.kind == "hard link":  # the same content as the file it names, in this layer or below
+            target = resolved.get(entry.link or "") or files.get(entry.link or "")
+            if target is None or target.kind != "file":
+                raise ImageFormatError(f"hard link {path!r} names {entry.link!r}, which is no file")
+            entry = Entry("file", entry.mode, entry.uid, entry.gid, target.size, target.sha256)
+        resolved[path] = entry
         lower = files.get(path)
         if lower is not None and lower.kind == "dir" and entry.kind != "dir":  # hides what was below it
             _remove_tree(files, path, keep_self=True)
         files[path] = entry
 
 
-def _entry(member: tarfile.TarInfo, tar: tarfile.TarFile | None, added: dict[str, Entry],
-           below: dict[str, Entry]) -> Entry:
+def _entry(member: tarfile.TarInfo, tar: tarfile.TarFile | None) -> Entry:
     mode, uid, gid = member.mode & 0o7777, member.uid, member.gid
-    if member.islnk():  # a hard link: the same content as the file it names (in this layer, or below)
-        target = added.get(image_path(member.linkname)) or below.get(image_path(member.linkname))
-        if target is None or target.kind != "file":
-            raise ImageFormatError(f"hard link {member.name!r} names {member.linkname!r}, which is no file")
-        return Entry("file", mode, uid, gid, target.size, target.sha256)
+    if member.islnk():
+        return Entry("hard link", mode, uid, gid, link=image_path(member.linkname))
     kind = _KINDS.get(member.type)
     if kind is None:
         raise ImageFormatError(f"layer member {member.name!r} has an unknown type {member.type!r}")

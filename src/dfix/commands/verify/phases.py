@@ -18,12 +18,14 @@ find its mounts warm.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from ...analysis.runs import mount_targets
+from ...dockerfile import Dockerfile
 from ...dockerfile.expand import expand
 from ..explain.cachesim import VERTEX_KEYWORDS, CacheModel, Step
 from ..explain.compare import Side as ModelSide
@@ -31,7 +33,7 @@ from ..explain.compare import Subject
 from ..explain.timings import LoggedStep
 from . import workspace
 from .builders import Build, Builder, BuilderError
-from .imagediff import REBUILD_NOISE, Comparison, IgnoredPath, RewrittenFile, compare, read_image
+from .imagediff import REBUILD_NOISE, Comparison, IgnoredPath, Image, RewrittenFile, compare, read_image, read_images
 
 PHASES = ("cold", "noop", "edit", "dep")
 Progress = Callable[[str], None]
@@ -41,7 +43,7 @@ Progress = Callable[[str], None]
 class Settings:
     edit: str | None = None  # context path to edit; None: pick one
     dep_change: str | None = None  # shell command run in a container; None: no dependency phase
-    max_list: int = 20
+    target: str | None = None  # the stage to build (default: the last)
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     error_output: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # verify's own work: export, compare
 
 
 def verify(subject: Subject, builder: Builder, root: Path, settings: Settings, progress: Progress) -> Outcome:
@@ -86,16 +89,14 @@ def verify(subject: Subject, builder: Builder, root: Path, settings: Settings, p
         "original": workspace.make_side(root, "original", subject.context, subject.path, result.original),
     }
     outcome = Outcome("same")
-    phases = _plan(subject, sides, root, settings, builder, outcome, progress)
+    phases = _plan(subject, root, settings, builder, progress)
     token = uuid.uuid4().hex[:10]  # names this run's images, and makes its edits unlike any earlier run's
     models = {"rewritten": subject.rewritten, "original": subject.original}
-    images: dict[str, Path] = {}
+    tags = {name: f"dfix-verify-{token}-{name}:cold" for name in models}
     for name in ("rewritten", "original"):  # both cold builds first: a failure stops the rest
         progress(f"{subject.path}: {name}: cold build")
-        archive = _build(builder, sides[name], f"dfix-verify-{token}-{name}:cold", phases["cold"], outcome,
-                         models[name])
-        if archive is not None:
-            images[name] = archive
+        _build(builder, sides[name], tags[name], phases["cold"], outcome, models[name], settings.target)
+    images = _export(builder, root, sides, tags, outcome) if not phases["cold"].errors else None
     for name in ("rewritten", "original"):  # then each side's rebuilds, the rewrite's first: see above
         for phase in phases.values():
             if phase.name == "cold" or phase.skipped or phases["cold"].errors:
@@ -105,38 +106,54 @@ def verify(subject: Subject, builder: Builder, root: Path, settings: Settings, p
             if phase.name == "dep":
                 workspace.copy_change(root / "dep" / "context", phase.changed, sides[name])
             progress(f"{subject.path}: {name}: {phase.name} build")
-            _build(builder, sides[name], f"dfix-verify-{token}-{name}:{phase.name}", phase, outcome, models[name])
-    _judge(subject, outcome, phases, images, settings, progress)
+            _build(builder, sides[name], f"dfix-verify-{token}-{name}:{phase.name}", phase, outcome, models[name],
+                   settings.target)
+    _judge(subject, outcome, phases, images, progress)
     outcome.phases = phases
     return outcome
 
 
 def _build(builder: Builder, side: workspace.Side, tag: str, phase: Phase, outcome: Outcome,
-           model_side: ModelSide) -> Path | None:
-    """One build of one phase, recorded in ``phase``; the exported archive of a cold build."""
+           model_side: ModelSide, target: str | None) -> None:
+    """One build of one phase, recorded in ``phase`` (buildctl exports a cold build as it builds it)."""
     cold = phase.name == "cold"
-    archive = side.context.parent / "image.tar"
     try:
-        build = builder.build(side.context, side.dockerfile, tag, no_cache=cold,
-                              export_to=archive if cold and builder.exports_on_build else None)
-        if cold and not builder.exports_on_build:
-            builder.save(tag, archive)
+        build = builder.build(side.context, side.dockerfile, tag, no_cache=cold, target=target,
+                              export_to=side.context.parent / "image.tar" if cold and builder.exports_on_build
+                              else None)
         if cold and not builder.no_cache_fills_cache:  # unmeasured: gives the no-op rebuild its cache
-            builder.build(side.context, side.dockerfile, f"{tag}-cache", no_cache=False)
+            builder.build(side.context, side.dockerfile, f"{tag}-cache", no_cache=False, target=target)
     except BuilderError as exc:
         phase.errors[side.name] = str(exc)
         if cold:
             outcome.error_output = exc.last_lines()
-        return None
+        return
     phase.observed[side.name] = _observe(build, model_side, builder)
-    return archive if cold else None
 
 
-def _plan(subject: Subject, sides: dict[str, workspace.Side], root: Path, settings: Settings, builder: Builder,
-          outcome: Outcome, progress: Progress) -> dict[str, Phase]:
+def _export(builder: Builder, root: Path, sides: dict[str, workspace.Side], tags: dict[str, str],
+            outcome: Outcome) -> dict[str, Image] | None:
+    """Both cold images, read: from one archive holding both (shared layers read once), or buildctl's two."""
+    start = time.monotonic()
+    try:
+        if builder.exports_on_build:
+            images = {name: read_image(str(side.context.parent / "image.tar")) for name, side in sides.items()}
+        else:
+            builder.save([tags["original"], tags["rewritten"]], root / "images.tar")
+            outcome.seconds["export"] = round(time.monotonic() - start, 2)
+            original, rewritten = read_images(str(root / "images.tar"), [tags["original"], tags["rewritten"]])
+            images = {"original": original, "rewritten": rewritten}
+    except BuilderError as exc:
+        outcome.error, outcome.error_output = str(exc), exc.last_lines()
+        return None
+    outcome.seconds["read"] = round(time.monotonic() - start - outcome.seconds.get("export", 0), 2)
+    return images
+
+
+def _plan(subject: Subject, root: Path, settings: Settings, builder: Builder, progress: Progress) -> dict[str, Phase]:
     """The phases with what each changes, and what dfix explain predicts for each side."""
     phases = {name: Phase(name) for name in PHASES}
-    edit = settings.edit or _pick_edit(subject, sides)
+    edit = settings.edit or _pick_edit(subject)
     if edit is None:
         phases["edit"].skipped = ("no file that only a whole-context COPY takes and verify knows how to comment; "
                                   "choose one with --edit PATH")
@@ -156,7 +173,8 @@ def _plan(subject: Subject, sides: dict[str, workspace.Side], root: Path, settin
     return phases
 
 
-def _pick_edit(subject: Subject, sides: dict[str, workspace.Side]) -> str | None:
+def _pick_edit(subject: Subject) -> str | None:
+    """A file only whole-context copies take, in either file, and that the rewrite's context still holds."""
     reads = []
     for side, context in ((subject.original, subject.original.model.context),
                           (subject.rewritten, subject.result.build_context or subject.original.model.context)):
@@ -236,14 +254,19 @@ def _model_step(model: CacheModel, logged: LoggedStep, by_instruction: bool) -> 
     return None
 
 
-def _judge(subject: Subject, outcome: Outcome, phases: dict[str, Phase], images: dict[str, Path],
-           settings: Settings, progress: Progress) -> None:
+def _judge(subject: Subject, outcome: Outcome, phases: dict[str, Phase], images: dict[str, Image] | None,
+           progress: Progress) -> None:
+    """The verdict: cannot verify (the original or the export failed), differs, or same."""
     cold = phases["cold"]
     if "original" in cold.errors:
         outcome.verdict = "cannot verify"
         outcome.error = f"the original does not build, so there is nothing to compare: {cold.errors['original']}"
+        frontend = _unreachable_frontend(subject.original.df, None, outcome.error_output)
+        if frontend is not None:
+            outcome.error += f" (the builder cannot fetch the frontend {frontend} its own `# syntax=` line names)"
         return
-    frontend = _unreachable_frontend(subject, outcome.error_output) if "rewritten" in cold.errors else None
+    frontend = _unreachable_frontend(subject.rewritten.df, subject.original.df, outcome.error_output) \
+        if "rewritten" in cold.errors else None
     if frontend is not None:
         outcome.verdict = "cannot verify"
         outcome.error = (f"{cold.errors['rewritten']}: the builder cannot fetch the frontend {frontend} that the "
@@ -254,9 +277,13 @@ def _judge(subject: Subject, outcome: Outcome, phases: dict[str, Phase], images:
         outcome.verdict = "differs"
         outcome.notes.append(f"the rewrite does not build, the original does: {cold.errors['rewritten']}")
         return
+    if images is None:  # the export failed: no verdict on the images
+        outcome.verdict = "cannot verify"
+        return
     progress(f"{subject.path}: comparing the images")
-    outcome.comparison = compare(read_image(str(images["original"])), read_image(str(images["rewritten"])),
-                                 ignores(subject), rewritten_files(subject))
+    start = time.monotonic()
+    outcome.comparison = compare(images["original"], images["rewritten"], ignores(subject), rewritten_files(subject))
+    outcome.seconds["compare"] = round(time.monotonic() - start, 2)
     outcome.verdict = "same" if outcome.comparison.equivalent else "differs"
     shared = shared_steps(subject.original.model, subject.rewritten.model)
     for phase in phases.values():
@@ -264,11 +291,12 @@ def _judge(subject: Subject, outcome: Outcome, phases: dict[str, Phase], images:
             _mismatches(phase, shared)
 
 
-def _unreachable_frontend(subject: Subject, output: list[str]) -> str | None:
-    """The rewrite's own `# syntax=` image, when the failed build stopped resolving it (no registry)."""
-    directive = subject.rewritten.df.directive("syntax")
-    before = subject.original.df.directive("syntax")
-    if directive is None or (before is not None and before.value == directive.value):
+def _unreachable_frontend(df: Dockerfile, before: Dockerfile | None, output: list[str]) -> str | None:
+    """The file's `# syntax=` image (when ``before`` names another), if the failed build stopped
+    resolving it: a builder without a registry."""
+    directive = df.directive("syntax")
+    earlier = before.directive("syntax") if before is not None else None
+    if directive is None or (earlier is not None and earlier.value == directive.value):
         return None
     # BuildKit logs the normalised reference (docker.io/docker/dockerfile:1): match its last component.
     tail = directive.value.strip().split("@")[0].rsplit("/", 1)[-1]

@@ -41,6 +41,7 @@ def file_dict(path: str, context: str, builder: str, outcome: Outcome, max_list:
         "notes": outcome.notes,
         "error": outcome.error,
         "error_output": outcome.error_output,
+        "verify_seconds": outcome.seconds,
     }
 
 
@@ -76,6 +77,9 @@ def to_text(doc: dict[str, Any]) -> str:
                      f"({doc['differences_total']} differences in all)")
     for reason, count in doc["ignored"].items():
         lines.append(f"  ignored: {count} path{'s' if count != 1 else ''}: {reason}")
+    if doc["verify_seconds"]:
+        lines.append("  verify's own work: " + ", ".join(f"{k.replace('_', ' ')} {v:.2f} s"
+                                                          for k, v in doc["verify_seconds"].items()))
     if doc["phases"]:
         lines.append(f"  {'phase':<6} {'original':>10} {'':<18} {'rewrite':>10} {'':<18} predicted re-runs (orig / rewrite)")
         for name, phase in doc["phases"].items():
