@@ -176,6 +176,15 @@ def test_ignored_paths_cover_the_path_and_below_and_are_counted_by_reason():
     assert result.ignored == {"mount": 2, "declared": 1}
 
 
+def test_a_mountpoint_is_left_out_only_as_a_directory_the_rewrite_alone_has():
+    a = docker_archive([BASE, layer(d("root"), member("srv", b"file"))])
+    b = docker_archive([BASE, layer(d("root"), d("root/.cache"), d("srv"), d("opt"))])
+    points = [IgnoredPath(p, "mountpoint") for p in ("/root", "/root/.cache", "/srv", "/opt/x")]
+    result = compare(read_image(a), read_image(b), mountpoints=points)
+    assert result.ignored == {"mountpoint": 1}  # /root/.cache
+    assert [x.path for x in result.differences] == ["/opt", "/srv"]  # not a listed parent; a file turned dir
+
+
 def test_name_and_star_patterns():
     assert IgnoredPath("__pycache__", "pyc").covers("/usr/lib/x/__pycache__/a.cpython-311.pyc")
     assert not IgnoredPath("__pycache__", "pyc").covers("/usr/lib/x/__pycache__x/a.pyc")

@@ -329,9 +329,13 @@ class Comparison:
 
 
 def compare(original: Image, rewritten: Image, ignores: Iterable[IgnoredPath] = (),
-            rewritten_files: Iterable[RewrittenFile] = ()) -> Comparison:
-    """Every path and config key of the two images; differences in path order, config last."""
-    ignores = list(ignores)
+            rewritten_files: Iterable[RewrittenFile] = (), mountpoints: Iterable[IgnoredPath] = ()) -> Comparison:
+    """Every path and config key of the two images; differences in path order, config last.
+
+    ``mountpoints`` are directories the builder creates to mount a cache on (the parents of a
+    target): each is left out only where it is a directory the rewrite alone has.
+    """
+    ignores, mountpoints = list(ignores), list(mountpoints)
     expected = {(f.old_sha256, f.new_sha256): f.name for f in rewritten_files}
     result = Comparison((len(original.files), len(rewritten.files)))
     for path in sorted(original.files.keys() | rewritten.files.keys()):
@@ -339,6 +343,8 @@ def compare(original: Image, rewritten: Image, ignores: Iterable[IgnoredPath] = 
         if a == b:
             continue
         reason = next((i.reason for i in ignores if i.covers(path)), None)
+        if reason is None and a is None and b is not None and b.kind == "dir":
+            reason = next((m.reason for m in mountpoints if m.path == path), None)
         if reason is None and a is not None and b is not None and (a.sha256, b.sha256) in expected:
             reason = f"the fix set's {expected[(a.sha256, b.sha256)]}, copied into the image"
         if reason is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from ...analysis.runs import mount_targets
@@ -282,7 +282,8 @@ def _judge(subject: Subject, outcome: Outcome, phases: dict[str, Phase], images:
         return
     progress(f"{subject.path}: comparing the images")
     start = time.monotonic()
-    outcome.comparison = compare(images["original"], images["rewritten"], ignores(subject), rewritten_files(subject))
+    outcome.comparison = compare(images["original"], images["rewritten"], ignores(subject), rewritten_files(subject),
+                                 mountpoints(subject))
     outcome.seconds["compare"] = round(time.monotonic() - start, 2)
     outcome.verdict = "same" if outcome.comparison.equivalent else "differs"
     shared = shared_steps(subject.original.model, subject.rewritten.model)
@@ -308,10 +309,20 @@ def ignores(subject: Subject) -> list[IgnoredPath]:
     """What the comparison leaves out: the fixes' declared paths, the rewrite's cache mounts, rebuild noise."""
     out = [IgnoredPath(path, f"declared by {fix.code} (may_differ)") for fix in subject.fixes
            for path in fix.may_differ]
-    targets = sorted({t for ins in subject.rewritten.df.instructions for t in mount_targets(ins)})
     out += [IgnoredPath(t, "a cache mount target of the rewrite: the cache no longer lands in a layer")
-            for t in targets]
+            for t in _cache_targets(subject)]
     return out + list(REBUILD_NOISE)
+
+
+def _cache_targets(subject: Subject) -> list[str]:
+    return sorted({t for ins in subject.rewritten.df.instructions for t in mount_targets(ins)})
+
+
+def mountpoints(subject: Subject) -> list[IgnoredPath]:
+    """The parents of the rewrite's cache-mount targets: BuildKit creates them, empty, to mount on
+    (measured: /root/.cache appears in the image of `RUN --mount=type=cache,target=/root/.cache/pip`)."""
+    parents = {str(p) for target in _cache_targets(subject) for p in PurePosixPath(target).parents if str(p) != "/"}
+    return [IgnoredPath(p, "a directory created to hold a cache mount of the rewrite") for p in sorted(parents)]
 
 
 def rewritten_files(subject: Subject) -> list[RewrittenFile]:
