@@ -152,3 +152,31 @@ def test_the_builder_client_gets_no_variable_of_dfix_s_own(monkeypatch):
     env = client_env({"DOCKER_BUILDKIT": "1"})
     assert "GITHUB_TOKEN" not in env and env["DOCKER_HOST"] == "unix:///run/docker.sock"
     assert env["DOCKER_BUILDKIT"] == "1"
+
+
+def test_a_bad_option_is_exit_2_with_the_verify_document():
+    result = CliRunner().invoke(main, ["verify", "--format", "json", "--select", "DF999", "."])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {"version": 1, "files": [], "error": json.loads(result.stdout)["error"]}
+    assert "DF999" in json.loads(result.stdout)["error"]
+
+
+def test_the_builder_comes_from_the_option_then_the_builder_setting(monkeypatch, tmp_path):
+    import pytest
+
+    from dfix.commands.verify.builders import BuilderError, DockerBuilder, PodmanBuilder, choose
+
+    for name in ("docker", "podman"):  # stand-ins: choosing runs nothing but `docker buildx version`
+        (tmp_path / name).write_text("#!/bin/sh\nexit 1\n")
+        (tmp_path / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert isinstance(choose(None, "podman"), PodmanBuilder)  # `builder = "podman"` in the config
+    assert isinstance(choose("podman", "buildkit"), PodmanBuilder)
+    assert type(choose(None, "buildkit")) is DockerBuilder  # no buildx: the daemon's BuildKit
+    with pytest.raises(BuilderError, match="has no buildx"):
+        choose("my-remote-builder", "buildkit")
+    with pytest.raises(BuilderError, match="kaniko"):
+        choose(None, "kaniko")
+    (tmp_path / "podman").unlink()
+    with pytest.raises(BuilderError, match="podman: podman not found on PATH"):
+        choose("podman", "buildkit")

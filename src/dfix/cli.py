@@ -45,6 +45,8 @@ def _error_document(argv: list[str], message: str) -> str:
         return json.dumps({"dockerfiles": [], "error": message}, indent=2)
     if argv[:1] == ["rules"]:
         return json.dumps({"error": message}, indent=2)
+    if argv[:1] == ["verify"]:
+        return json.dumps({"version": 1, "files": [], "error": message}, indent=2)
     from .report.render import empty_json
 
     return empty_json(message)

@@ -80,7 +80,7 @@ def to_text(doc: dict[str, Any]) -> str:
     if doc["verify_seconds"]:
         lines.append("  verify's own work: " + ", ".join(f"{k.replace('_', ' ')} {v:.2f} s"
                                                           for k, v in doc["verify_seconds"].items()))
-    if doc["phases"]:
+    if any(phase[side] for phase in doc["phases"].values() for side in ("original", "rewritten")):
         lines.append(f"  {'phase':<6} {'original':>10} {'':<18} {'rewrite':>10} {'':<18} predicted re-runs (orig / rewrite)")
         for name, phase in doc["phases"].items():
             if phase["skipped"]:
