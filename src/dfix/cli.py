@@ -47,6 +47,8 @@ def _error_document(argv: list[str], message: str) -> str:
         return json.dumps({"dockerfiles": [], "error": message}, indent=2)
     if argv[:1] == ["rules"]:
         return json.dumps({"error": message}, indent=2)
+    if argv[:1] == ["verify"]:
+        return json.dumps({"version": 1, "files": [], "error": message}, indent=2)
     from .report.render import empty_json
 
     return empty_json(message)
@@ -371,6 +373,47 @@ def explain_command(paths: tuple[Path, ...], changed: tuple[str, ...], changed_a
 
     options = Options(select=_codes(select), ignore=_codes(ignore), unsafe_fixes=unsafe_fixes, context=context_dir)
     sys.exit(run(list(paths), options, changed, changed_args, history, timings, target, fmt))
+
+
+@main.command("verify")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--context", "context_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Build context directory (default: each Dockerfile's folder).")
+@click.option("--select", help="Rules for the rewrite (as for `dfix`).")
+@click.option("--ignore", help="Rules to leave out of the rewrite.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", default=None, help="Verify the rewrite with unsafe fixes too.")
+@click.option("--syntax", help="Frontend for DF001 (as for `dfix`); 'none' where the builder cannot pull it.")
+@click.option("--builder", help="A buildx builder's name, 'podman' or 'buildctl' (default: the `builder` setting).")
+@click.option("--addr", help="buildkitd address for --builder buildctl (e.g. tcp://buildkitd:1234).")
+@click.option("--docker", "docker_cli", default="docker", show_default=True, help="The docker client program.")
+@click.option("--edit", metavar="PATH", help="Context file the source-edit phase changes (default: one only the broad COPY takes).")
+@click.option("--dep-change", metavar="CMD", help="Shell command that changes the dependencies (run in a container).")
+@click.option("--target", help="The stage to build and compare (default: the last).")
+@click.option("--max-list", type=click.IntRange(min=0), default=20, show_default=True, help="Differences listed per file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def verify_command(paths: tuple[Path, ...], context_dir: Path | None, select: str | None, ignore: str | None,
+                   unsafe_fixes: bool | None, syntax: str | None, builder: str | None, addr: str | None,
+                   docker_cli: str, edit: str | None, dep_change: str | None, target: str | None, max_list: int,
+                   fmt: str) -> None:
+    """Build the original and dfix's rewrite cold, compare the images by content, and time rebuilds.
+
+    Exit codes: 0 every image the same, 1 an image differs, 2 an error (the original does not build).
+    """
+    from .commands.verify.command import VerifyOptions, run
+    from .config import ConfigError, check_syntax
+    from .pipeline.runner import Options, check_codes
+
+    selected, ignored = _codes(select), _codes(ignore, empty_ok=True)
+    try:
+        check_codes(selected or (), "--select")
+        check_codes(ignored or (), "--ignore")
+        if syntax is not None:
+            check_syntax(syntax, "--syntax")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = Options(select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes, syntax=syntax, context=context_dir)
+    sys.exit(run(list(paths), options, VerifyOptions(builder, addr, docker_cli, edit, dep_change, max_list, fmt,
+                                                     target)))
 
 
 @main.command("detect")

@@ -49,6 +49,7 @@ class Subject:
     rewritten: Side | None  # None when dfix has nothing to change
     fixes: list[engine.AppliedFix]
     pairs: list[tuple[Step | None, Step | None]]
+    result: engine.Result | None = None  # the rewrite itself: text, other files, context as it sees them
 
 
 def load_subject(target: Target, options: Options, finder: ConfigFinder | None = None,
@@ -65,7 +66,7 @@ def load_subject(target: Target, options: Options, finder: ConfigFinder | None =
     rewritten = _side(result.text, ctx, dockerfile_dir, target_stage) if result.changed else None
     pairs = pair_steps(original.model.steps, rewritten.model.steps) if rewritten else \
         [(s, s) for s in original.model.steps]
-    return Subject(target.path, context_dir, original, rewritten, result.fixes, pairs)
+    return Subject(target.path, context_dir, original, rewritten, result.fixes, pairs, result)
 
 
 def _side(text: str, ctx: BuildContext, dockerfile_dir: str, target_stage: str | None) -> Side:
