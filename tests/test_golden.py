@@ -4,7 +4,8 @@ Files per case:
   Dockerfile     the input (with any manifests and .dfix.toml beside it)
   args           optional extra command-line arguments, one line
   expected       the Dockerfile dfix --write must produce (byte for byte)
-  expected.json  the fixes and skipped fixes dfix must report
+  expected.json  the fixes and skipped fixes dfix must report; with a "notes" key, also the
+                 notes (-v: where a rule looked and had nothing to do), for cases about them
   expected.dockerignore
                  the .dockerignore dfix --write must leave (DF301); without it, the
                  case's .dockerignore (or its absence) must be left as it was
@@ -29,7 +30,7 @@ from dfix.cli import main
 CASES = sorted(p for p in GOLDEN.iterdir() if (p / "Dockerfile").is_file()) if GOLDEN.is_dir() else []
 
 
-def run_case(case: Path, tmp_path: Path) -> tuple[str, dict]:
+def run_case(case: Path, tmp_path: Path, notes: bool = False) -> tuple[str, dict]:
     work = tmp_path / case.name
     shutil.copytree(case, work, symlinks=True)
     args = shlex.split((case / "args").read_text()) if (case / "args").is_file() else []
@@ -40,6 +41,8 @@ def run_case(case: Path, tmp_path: Path) -> tuple[str, dict]:
         "fixes": [[f["code"], f["line"]] for f in report["fixes"]],
         "skipped": [[s["code"], s["line"], s["reason"]] for s in report["skipped"]],
     }
+    if notes:
+        summary["notes"] = [[n["code"], n["line"], n["reason"]] for n in report["notes"]]
     return (work / "Dockerfile").read_bytes().decode("utf-8"), summary
 
 
@@ -49,8 +52,9 @@ def _text(path: Path) -> str | None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_golden(case: Path, tmp_path: Path, update_golden: bool):
-    output, summary = run_case(case, tmp_path)
     expected_path, summary_path = case / "expected", case / "expected.json"
+    notes = summary_path.is_file() and "notes" in json.loads(summary_path.read_text())
+    output, summary = run_case(case, tmp_path, notes)
     ignore_before, ignore_after = _text(case / ".dockerignore"), _text(tmp_path / case.name / ".dockerignore")
     expected_ignore = case / "expected.dockerignore"
     if update_golden:
