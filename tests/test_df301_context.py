@@ -103,19 +103,29 @@ def test_explicit_copies_get_a_note_not_an_entry(tmp_path):
     assert "BuildKit sends only those" in report["notes"][0]["reason"]
 
 
-def test_no_entry_made_when_none_can_keep_anything_out(tmp_path):
-    # Only `COPY config/ ...` copies a folder; .git, .env and target live at the root, out of its reach,
-    # and the key-file entries are already there.
+def test_only_entries_that_reach_a_directory_copy_are_made(tmp_path):
+    # Only `COPY config/ ...` copies a folder: .git, .env and target live at the root, out of its reach.
     (tmp_path / "Dockerfile").write_text("FROM eclipse-temurin:21-jre\nCOPY config/ /etc/app/\n"
                                          "COPY app.jar /app.jar\n")
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "app.properties").write_text("a=1\n")
     (tmp_path / "app.jar").write_text("jar\n")
     (tmp_path / "pom.xml").write_text("<project/>\n")
-    (tmp_path / ".dockerignore").write_text("**/*.pem\n**/id_rsa\n**/id_ed25519\n")
-    report = run_json("--select", "DF301", str(tmp_path / "Dockerfile"))[0]
-    assert not report["fixes"] and not report["skipped"]
-    assert "matches anything `COPY config/ /etc/app/` (this Dockerfile) can send" in report["notes"][0]["reason"]
+    (tmp_path / ".dockerignore").write_text("# local\n")
+    run_json("--select", "DF301", "--write", str(tmp_path / "Dockerfile"))
+    added = [ln for ln in (tmp_path / ".dockerignore").read_text().splitlines() if ln and not ln.startswith("#")]
+    assert added == ["**/*.pem", "**/id_rsa", "**/id_ed25519"]
+
+
+def test_the_nothing_to_add_note_is_not_repeated_after_a_fix_moved_lines(tmp_path):
+    (tmp_path / "Dockerfile").write_text('FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n'
+                                         'CMD ["node", "server.js"]\n')
+    (tmp_path / "package.json").write_text('{"name": "a", "version": "1.0.0"}\n')
+    (tmp_path / "package-lock.json").write_text('{"name": "a", "version": "1.0.0", "lockfileVersion": 3, '
+                                                '"requires": true, "packages": {"": {"name": "a"}}}\n')
+    report = run_json("--select", "DF101,DF301", "--jobs", "1", str(tmp_path / "Dockerfile"))[0]
+    assert sorted(f["code"] for f in report["fixes"]) == ["DF101", "DF301"]
+    assert not [n for n in report["notes"] if n["code"] == "DF301"], report["notes"]
 
 
 @pytest.mark.parametrize("pattern, glob, below, expected", [
@@ -150,3 +160,34 @@ def test_compose_scalars_are_read_without_expanding_anchors():
         list(yaml_scalars("a: [\n", "compose.yaml"))
     with pytest.raises(InputLimitError):
         list(yaml_scalars("a: " + "[" * 300 + "]" * 300, "compose.yaml"))
+
+
+def _stage_taken(text: str, files: list[str]) -> set[tuple[str, bool]]:
+    from dfix.analysis.buildstate import stage_states
+    from dfix.analysis.named import stage_taken
+    from dfix.context import BuildContext
+    from dfix.dockerfile import parse
+
+    df = parse(text)
+    context = BuildContext(Path("/nonexistent"), files, ignore=None, ignored_by=None)
+    return {(n.glob, n.below) for n in stage_taken(df, stage_states(df), context)}
+
+
+def test_copy_from_maps_back_through_the_stage_folder_copies():
+    text = ("FROM node:20 AS b\nWORKDIR /app\nCOPY src/ ./src/\nCOPY . .\nCOPY conf/ /etc/app/\nRUN make\n"
+            "FROM alpine\nCOPY --from=b /app/src/.env.local /x\nCOPY --from=b /app/public /p\n")
+    assert _stage_taken(text, ["src/a.js", "public/i.html"]) == {
+        ("src/.env.local", False),  # through `COPY src/ ./src/` and `COPY . .` alike
+        ("public", True),  # a folder the checkout holds: its content is named too
+    }
+
+
+def test_copy_from_to_an_unknown_destination_names_every_tail():
+    text = "FROM node:20 AS b\nARG DIR\nCOPY . ${DIR}\nFROM alpine\nCOPY --from=b /srv/app/.env /x\n"
+    assert _stage_taken(text, ["a.js"]) == {("srv/app/.env", False), ("app/.env", False), (".env", False)}
+
+
+def test_copy_from_pairs_are_bounded_on_hostile_files():
+    text = ("FROM node:20 AS b\nWORKDIR /app\n" + "COPY . .\n" * 400 + "FROM alpine\n"
+            + "COPY --from=b /app/.env /x\n" * 400)  # 160,000 pairs: past the bound, tails named at once
+    assert (".env", False) in _stage_taken(text, ["a.js"])

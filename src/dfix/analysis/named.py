@@ -61,21 +61,20 @@ def dotenv_names(df: Dockerfile, states: dict[int, State], shown: str = "this Do
     An image path (``/app/.env``) is named by its file name at the context root too: where
     a broad COPY put it, it came from there.
     """
-    out: list[NamedPath] = []
+    out: dict[str, NamedPath] = {}  # one per name: the first instruction that names it
     for ins in df.instructions:
         state = states.get(id(ins))
-        if state is None or ins.keyword == "FROM":
+        if state is None or ins.keyword == "FROM" or ".env" not in ins.text:
             continue
         for word in _WORD_SPLIT.split(ins.text):
             base = posixpath.basename(word.rstrip("/"))
             if not (base.startswith(".env") or base.endswith(".env")):
                 continue
             value = _expanded(word, state.env, ins.command.escape)
-            where = f"{_shown(ins, shown)} names it"
-            line = ins.line if shown == "this Dockerfile" else 1
-            for glob in {posixpath.basename(value), value.lstrip("/").removeprefix("./")} - {""}:
-                out.append(NamedPath(glob, False, where, line))
-    return out
+            for glob in {posixpath.basename(value), value.lstrip("/").removeprefix("./")} - {""} - out.keys():
+                out[glob] = NamedPath(glob, False, f"{_shown(ins, shown)} names it",
+                                      ins.line if shown == "this Dockerfile" else 1)
+    return list(out.values())
 
 
 def _dest_dir(ins: Instruction, state: State) -> str | None:
@@ -86,6 +85,9 @@ def _dest_dir(ins: Instruction, state: State) -> str | None:
     return posixpath.normpath(posixpath.join(state.workdir or "/", dest))
 
 
+MAX_PAIRS = 10_000  # COPY --from sources times directory copies followed; past it, every tail is named
+
+
 def stage_taken(df: Dockerfile, states: dict[int, State], context: "BuildContext",
                 shown: str = "this Dockerfile") -> list[NamedPath]:
     """Context paths a ``COPY --from=<stage> /path`` takes, through the source stage's directory copies.
@@ -93,36 +95,59 @@ def stage_taken(df: Dockerfile, states: dict[int, State], context: "BuildContext
     However ``/path`` arrived in that stage, a broad ``COPY . .`` may have brought it from
     the context (DESIGN.md §1, "Reason about the stage"): that context path is needed.
     """
-    out: list[NamedPath] = []
+    out: dict[tuple[str, bool], NamedPath] = {}  # one per path: the first place that names it
     by_key = {k: s for s in df.stages for k in ({str(s.index)} | ({s.name.lower()} if s.name else set()))}
+    copies = {s.index: [c for c in s.instructions[1:] if _is_context_copy(c, states)] for s in df.stages}
+    lineages: dict[int, list[Instruction]] = {}
+    budget = MAX_PAIRS
     for ins in df.instructions:
         flag = ins.flag("from") if ins.keyword in ("COPY", "ADD") else None
         source_stage = by_key.get((flag.value or "").lower()) if flag is not None else None
         state = states.get(id(ins))
         if source_stage is None or state is None or len(ins.values) < 2:
             continue
+        line = ins.line if shown == "this Dockerfile" else 1
         for raw in ins.values[:-1]:
             taken = posixpath.normpath("/" + _expanded(raw, state.env, ins.command.escape).lstrip("/"))
-            for stage in df.lineage(source_stage):
-                for copy in stage.instructions[1:]:
-                    for glob in _context_paths(copy, states, context, taken):
-                        where = (f"{_shown(ins, shown)} takes it from stage {flag.value}, where `{_short(copy)}` "
-                                 "may have brought it from the context")
-                        # What the checkout holds as a folder is named with its content; what it
-                        # lacks is named itself (a build output or an ignored file, it may be either).
-                        out.append(NamedPath(glob, context.is_dir(glob), where,
-                                             ins.line if shown == "this Dockerfile" else 1))
-    return out
+            found: list[tuple[str, str]] = []
+            lineage = lineages.setdefault(source_stage.index, [
+                c for stage in df.lineage(source_stage) for c in copies[stage.index]])
+            budget -= len(lineage)
+            if budget < 0:  # a hostile file: name every tail of the path at the root, once
+                found = [(tail, f"{_shown(ins, shown)} takes it from stage {flag.value}, which may have it "
+                                "from the context") for tail in _tails(taken)]
+            for copy in lineage if budget >= 0 else ():
+                where = (f"{_shown(ins, shown)} takes it from stage {flag.value}, where `{_short(copy)}` "
+                         "may have brought it from the context")
+                found.extend((glob, where) for glob in _context_paths(copy, states[id(copy)], context, taken))
+            for glob, where in found:
+                # What the checkout holds as a folder is named with its content; what it
+                # lacks is named itself (a build output or an ignored file, it may be either).
+                below = context.is_dir(glob)
+                out.setdefault((glob, below), NamedPath(glob, below, where, line))
+    return list(out.values())
 
 
-def _context_paths(copy: Instruction, states: dict[int, State], context: "BuildContext", taken: str) -> Iterator[str]:
-    """Where in the context ``copy`` takes what lands at image path ``taken`` (a folder copy only)."""
-    state = states.get(id(copy))
-    if copy.keyword not in ("COPY", "ADD") or copy.flag("from") is not None or copy.heredocs or state is None:
-        return
+def _tails(path: str) -> list[str]:
+    """``/app/config/.env`` -> ``app/config/.env``, ``config/.env``, ``.env``."""
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[i:]) for i in range(len(parts)) if parts[i:] != [""]]
+
+
+def _is_context_copy(ins: Instruction, states: dict[int, State]) -> bool:
+    return ins.keyword in ("COPY", "ADD") and ins.flag("from") is None and not ins.heredocs and id(ins) in states
+
+
+def _context_paths(copy: Instruction, state: State, context: "BuildContext", taken: str) -> Iterator[str]:
+    """Where in the context ``copy`` takes what lands at image path ``taken`` (a folder copy only).
+
+    Where the destination is unknown (a variable dfix cannot expand), ``taken`` may be any
+    depth below it: every tail of ``taken`` is named below the source (fail closed).
+    """
     dest = _dest_dir(copy, state)
-    if dest is None or not (taken == dest or taken.startswith(dest.rstrip("/") + "/")):
-        return  # a copy to an unknown place: the reads of the context already judge it
+    if dest is not None and not (taken == dest or taken.startswith(dest.rstrip("/") + "/")):
+        return
+    rests = [posixpath.relpath(taken, dest)] if dest is not None else _tails(taken)
     for raw in copy.values[:-1]:
         src = expand(raw, state.env, copy.command.escape)
         if src is None or "://" in src:
@@ -130,9 +155,9 @@ def _context_paths(copy: Instruction, states: dict[int, State], context: "BuildC
         src = posixpath.normpath(src.lstrip("/")) if src.strip("/") else "."
         if src != "." and not context.is_dir(src) and not raw.endswith("/"):
             continue  # a file copy: a read of that very path, judged as such
-        rest = posixpath.relpath(taken, dest)
-        if rest != ".":
-            yield posixpath.normpath(posixpath.join(src, rest))
+        for rest in rests:
+            if rest not in (".", ""):
+                yield posixpath.normpath(posixpath.join(src, rest))
 
 
 def compose_names(context: "BuildContext") -> list[NamedPath]:

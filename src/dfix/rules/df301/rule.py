@@ -123,8 +123,8 @@ class DockerIgnoreEntries(Rule):
                                "whole-context COPY, and a COPY names it, so it cannot list itself")
             return
         if not any(e is not SELF for e in plan.accepted):
-            if not plan.conflicts:
-                yield self.note(plan.line, f"no missing {ignore_path.name} entry matches anything "
+            if not plan.conflicts and not plan.covered:  # covered: the file already does the job (or dfix just wrote it)
+                yield self.note(plan.line, f"no {ignore_path.name} entry dfix knows matches anything "
                                            f"{_sources(plan)} can send")
             return
         unsafe = [e for e in plan.accepted if e.pattern in plan.removed or e.pattern in plan.risky]
@@ -208,6 +208,7 @@ class _Plan:
         self.risky: dict[str, tuple[str, str]] = {}  # pattern -> (path, why) it may drop unseen
         self.dir_reads: list[ContextRead] = []
         self.copies_ignore_file = False
+        self.covered = False  # some entry is in the ignore file already
 
     @property
     def line(self) -> int:
@@ -249,7 +250,8 @@ def _plan(context: BuildContext, users: Users, candidates: list[IgnoreEntry], cr
     taken: set[str] = set()
     for entry in candidates:
         if before is not None and before.excludes(entry.probe):
-            continue  # already covered
+            plan.covered = True
+            continue
         if entry.only_if_present and not present(context, entry.probe):
             continue
         if not any(overlaps(entry.pattern, src) for src in sources):
