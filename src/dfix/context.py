@@ -374,9 +374,12 @@ class BuildContext:
         self._file_set = frozenset(self.files)
         dirs: set[str] = set()
         for f in self.files:
-            parts = f.split("/")[:-1]
-            for i in range(len(parts)):
-                dirs.add("/".join(parts[: i + 1]))
+            # Up from the file's folder until a folder already seen: each folder is joined
+            # once, not once per file below it (deep trees made this quadratic in the depth).
+            folder = f.rpartition("/")[0]
+            while folder and folder not in dirs:
+                dirs.add(folder)
+                folder = folder.rpartition("/")[0]
         self.dirs = sorted(dirs)
         self._dir_set = frozenset(dirs)
         self._texts: dict[str, str | None] = {}
