@@ -191,3 +191,18 @@ def test_copy_from_pairs_are_bounded_on_hostile_files():
     text = ("FROM node:20 AS b\nWORKDIR /app\n" + "COPY . .\n" * 400 + "FROM alpine\n"
             + "COPY --from=b /app/.env /x\n" * 400)  # 160,000 pairs: past the bound, tails named at once
     assert (".env", False) in _stage_taken(text, ["a.js"])
+
+
+def test_a_dockerfile_compose_builds_counts_whatever_its_name(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\n")
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "api.docker").write_text("FROM eclipse-temurin:21\nCOPY target/app.jar /app.jar\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  api:\n    build:\n      context: .\n"
+                                           "      dockerfile: deploy/api.docker\n")
+    (tmp_path / "go.mod").write_text("module x\n\ngo 1.22\n")
+    (tmp_path / "pom.xml").write_text("<project/>\n")
+    (tmp_path / "target").mkdir()
+    (tmp_path / "target" / "app.jar").write_text("jar\n")
+    report = run_json("--select", "DF301", str(tmp_path / "Dockerfile"))[0]
+    assert any("`target` left out" in s["reason"] and "deploy/api.docker line 2" in s["reason"]
+               for s in report["skipped"]), report["skipped"]

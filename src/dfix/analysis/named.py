@@ -33,6 +33,7 @@ class NamedPath:
     below: bool  # a folder is meant: what lies under it is named too
     where: str  # for messages, a clause: "compose.yaml names it (`env_file: .env`)"
     line: int = 1  # the line in the Dockerfile being fixed, 1 when named elsewhere
+    dockerfile: bool = False  # a Dockerfile compose builds: whatever its name, it reads the context
 
 
 def _shown(ins: Instruction, shown: str) -> str:
@@ -187,13 +188,13 @@ def compose_names(context: "BuildContext") -> list[NamedPath]:
         for build in builds.values():
             if "dockerfile" in build:
                 path = posixpath.join(build.get("context", "."), build["dockerfile"])
-                out.extend(_inside(folder, path, f"{rel} names it (`dockerfile: {build['dockerfile']}`)"))
+                out.extend(_inside(folder, path, f"{rel} names it (`dockerfile: {build['dockerfile']}`)", True))
     return out
 
 
-def _inside(folder: str, value: str, where: str) -> list[NamedPath]:
+def _inside(folder: str, value: str, where: str, dockerfile: bool = False) -> list[NamedPath]:
     path = posixpath.normpath(posixpath.join(folder, value))  # `${VAR}` kept: see _expanded
-    return [] if posixpath.isabs(value) or path.startswith("..") else [NamedPath(path, False, where)]
+    return [] if posixpath.isabs(value) or path.startswith("..") else [NamedPath(path, False, where, 1, dockerfile)]
 
 
 def submodule_dirs(context: "BuildContext") -> list[str]:

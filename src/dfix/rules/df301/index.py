@@ -34,13 +34,16 @@ class TreeDockerfile:
 
 
 def tree_dockerfiles(context: BuildContext, reads_of) -> list[TreeDockerfile]:
-    """Every Dockerfile in the tree that uses the tree's ``.dockerignore``, parsed once per tree."""
+    """Every Dockerfile in the tree that uses the tree's ``.dockerignore``, parsed once per tree:
+    those with a Dockerfile's name, and those a compose file builds whatever their name."""
     def compute() -> list[TreeDockerfile]:
         out = []
+        built = {n.glob for n in context_named(context)[0] if n.dockerfile and context.in_tree(n.glob)}
         for rel in context.all_files:
-            if "ockerfile" not in rel and "ontainerfile" not in rel:
+            if "ockerfile" not in rel and "ontainerfile" not in rel and rel not in built:
                 continue  # every Dockerfile name holds one of these: no fnmatch for the other files
-            if not is_dockerfile_name(posixpath.basename(rel)) or context.in_tree(rel + ".dockerignore"):
+            if not (rel in built or is_dockerfile_name(posixpath.basename(rel))) \
+                    or context.in_tree(rel + ".dockerignore"):
                 continue  # one with its own ignore file is judged with that file
             text = context.read_unfiltered(rel)
             if text is None:
