@@ -4,7 +4,8 @@ Files per case:
   Dockerfile     the input (with any manifests and .dfix.toml beside it)
   args           optional extra command-line arguments, one line
   expected       the Dockerfile dfix --write must produce (byte for byte)
-  expected.json  the fixes, skipped fixes and reports dfix must give
+  expected.json  the fixes, skipped fixes and reports dfix must give; with a "notes" key,
+                 the notes (where a rule looked and had nothing to do) too
   expected.dockerignore
                  the .dockerignore dfix --write must leave (DF301); without it, the
                  case's .dockerignore (or its absence) must be left as it was
@@ -29,7 +30,7 @@ from dfix.cli import main
 CASES = sorted(p for p in GOLDEN.iterdir() if (p / "Dockerfile").is_file()) if GOLDEN.is_dir() else []
 
 
-def run_case(case: Path, tmp_path: Path) -> tuple[str, dict]:
+def run_case(case: Path, tmp_path: Path, notes: bool = False) -> tuple[str, dict]:
     work = tmp_path / case.name
     shutil.copytree(case, work, symlinks=True)
     args = shlex.split((case / "args").read_text()) if (case / "args").is_file() else []
@@ -42,6 +43,8 @@ def run_case(case: Path, tmp_path: Path) -> tuple[str, dict]:
     }
     if report["reports"]:  # display-only findings (a secret, a floating tag): recorded where there are any
         summary["reports"] = [[x["code"], x["line"], x["severity"], x["message"]] for x in report["reports"]]
+    if notes:
+        summary["notes"] = [[n["code"], n["line"], n["reason"]] for n in report["notes"]]
     return (work / "Dockerfile").read_bytes().decode("utf-8"), summary
 
 
@@ -51,8 +54,9 @@ def _text(path: Path) -> str | None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_golden(case: Path, tmp_path: Path, update_golden: bool):
-    output, summary = run_case(case, tmp_path)
     expected_path, summary_path = case / "expected", case / "expected.json"
+    notes = summary_path.is_file() and "notes" in json.loads(summary_path.read_text())
+    output, summary = run_case(case, tmp_path, notes)
     ignore_before, ignore_after = _text(case / ".dockerignore"), _text(tmp_path / case.name / ".dockerignore")
     expected_ignore = case / "expected.dockerignore"
     if update_golden:

@@ -16,18 +16,21 @@ moby/patternmatcher (``MatchesOrParentMatches``) and moby/patternmatcher/ignoref
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from .io.fileio import MAX_MANIFEST_BYTES, InputError, read_bounded
 from .io.limits import InputLimitError, check_structured
 
 GLOB_META = frozenset("*?[\\")
+T = TypeVar("T")
 
 
 def go_clean(path: str) -> str:
@@ -354,12 +357,16 @@ class BuildContext:
         ignore: DockerIgnore | None,
         ignored_by: str | None,
         ignore_text: str | None = None,
+        _tree: tuple[list[str], dict] | None = None,
     ) -> None:
         self.root = root
         self.ignore = ignore
         self.ignored_by = ignored_by  # relative path of the ignore file used, or None
         self.ignore_text = ignore_text  # that file's text, as read
-        every = sorted({go_clean(f) for f in all_files} - {"."})
+        # Another view of the same tree (a new ignore text) shares the cleaned listing and its memo.
+        every = _tree[0] if _tree is not None else sorted({go_clean(f) for f in all_files} - {"."})
+        self._tree_memo: dict = _tree[1] if _tree is not None else {}
+        self._view_memo: dict = {}
         self.all_files = every  # before .dockerignore
         self._all_set = frozenset(every)
         self.dockerfile_rel: str | None = None  # the Dockerfile being fixed, when it lies in the context
@@ -367,9 +374,12 @@ class BuildContext:
         self._file_set = frozenset(self.files)
         dirs: set[str] = set()
         for f in self.files:
-            parts = f.split("/")[:-1]
-            for i in range(len(parts)):
-                dirs.add("/".join(parts[: i + 1]))
+            # Up from the file's folder until a folder already seen: each folder is joined
+            # once, not once per file below it (deep trees made this quadratic in the depth).
+            folder = f.rpartition("/")[0]
+            while folder and folder not in dirs:
+                dirs.add(folder)
+                folder = folder.rpartition("/")[0]
         self.dirs = sorted(dirs)
         self._dir_set = frozenset(dirs)
         self._texts: dict[str, str | None] = {}
@@ -380,22 +390,36 @@ class BuildContext:
     def from_directory(cls, root: Path, dockerfile_path: Path | str | None = None) -> BuildContext:
         """Walk ``root``; symlinks are entries, never followed (BuildKit sends them as links).
 
-        ``dockerfile_path`` is absolute or relative to ``root``.
+        ``dockerfile_path`` is absolute or relative to ``root``.  Within a run (until
+        ``clear_context_cache``) a context with the same root and ignore file is walked
+        once: every Dockerfile of a monorepo built from its root shares one walk.
         """
         root = Path(root)
-        files: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            rel_dir = Path(dirpath).relative_to(root).as_posix()
-            prefix = "" if rel_dir == "." else rel_dir + "/"
-            # os.walk lists a symlink to a directory among dirnames; BuildKit sends the link itself.
-            for name in dirnames:
-                if (Path(dirpath) / name).is_symlink():
-                    files.append(prefix + name)
-            files.extend(prefix + name for name in filenames)
         ignore, used, text = _load_ignore(root, dockerfile_path)
-        ctx = cls(root, files, ignore=ignore, ignored_by=used, ignore_text=text)
+        key = (str(root.resolve()), used, text)
+        cached = _CONTEXTS.pop(key, None)
+        if cached is None:
+            cached = cls(root, _walk(root), ignore=ignore, ignored_by=used, ignore_text=text)
+        _CONTEXTS[key] = cached  # most recent last
+        while len(_CONTEXTS) > MAX_CACHED_CONTEXTS:
+            _CONTEXTS.pop(next(iter(_CONTEXTS)))
+        ctx = copy.copy(cached)  # the listing and memos shared; what is per Dockerfile is not
+        ctx.root = root
+        ctx._texts = {}
         ctx.dockerfile_rel = _relative_in(root, dockerfile_path)
         return ctx
+
+    def memo(self, key: object, compute: Callable[[], T], *, whole_tree: bool = False) -> T:
+        """``compute()`` once for this context and key; with ``whole_tree``, once for every
+        ignore text of the same tree (a fact about the files before ``.dockerignore``).
+
+        Rules ask the same questions of a context for each Dockerfile built from it and in
+        each pass; answers kept here make that work once per context, not per Dockerfile.
+        """
+        memo = self._tree_memo if whole_tree else self._view_memo
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
     @classmethod
     def from_listing(
@@ -421,7 +445,8 @@ class BuildContext:
         rel = self.ignored_by or ".dockerignore"
         lines = read_ignore_lines(text)
         ignore = self.ignore.extended_to(lines) if self.ignore is not None else DockerIgnore(lines)
-        ctx = BuildContext(self.root, self.all_files, ignore=ignore, ignored_by=rel, ignore_text=text)
+        ctx = BuildContext(self.root, (), ignore=ignore, ignored_by=rel, ignore_text=text,
+                           _tree=(self.all_files, self._tree_memo))
         ctx.dockerfile_rel = self.dockerfile_rel
         return ctx
 
@@ -431,6 +456,10 @@ class BuildContext:
         return _read_disk(self.root, path) if path in self._all_set else None
 
     # queries ----------------------------------------------------------------------
+
+    def in_tree(self, relpath: str) -> bool:
+        """Whether the tree holds the file ``relpath``, whether or not .dockerignore sends it."""
+        return go_clean(relpath) in self._all_set
 
     def is_included(self, relpath: str) -> bool:
         """Whether ``.dockerignore`` lets ``relpath`` through (whether or not it exists)."""
@@ -495,6 +524,30 @@ class BuildContext:
             else:
                 found.update(self.files_under(root))
         return sorted(found)
+
+
+def _walk(root: Path) -> list[str]:
+    """Every path under ``root``, symlinks as entries (never followed)."""
+    files: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        # os.walk lists a symlink to a directory among dirnames; BuildKit sends the link itself.
+        for name in dirnames:
+            if (Path(dirpath) / name).is_symlink():
+                files.append(prefix + name)
+        files.extend(prefix + name for name in filenames)
+    return files
+
+
+# Contexts walked in this run, most recently used last: (resolved root, ignore file, its text) -> context.
+MAX_CACHED_CONTEXTS = 8
+_CONTEXTS: dict[tuple[str, str | None, str | None], BuildContext] = {}
+
+
+def clear_context_cache() -> None:
+    """Forget the walks: a new run sees the tree as it is now (files may have changed between runs)."""
+    _CONTEXTS.clear()
 
 
 def _relative_in(root: Path, dockerfile_path: Path | str | None) -> str | None:

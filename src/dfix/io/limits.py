@@ -11,7 +11,7 @@ still do that), so they only need to be cheap and never to under-count.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -102,3 +102,41 @@ def load_yaml(text: str, name: str, limit: int = MAX_DEPTH) -> Any:
         if events > MAX_YAML_EVENTS:
             raise InputLimitError(f"{name}: more than {MAX_YAML_EVENTS} YAML nodes")
     return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+
+
+def yaml_scalars(text: str, name: str, limit: int = MAX_DEPTH) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Each scalar value of a YAML document with the keys leading to it (``[]`` for a list item).
+
+    Read from libyaml's events, never built into objects: an alias is not expanded (what
+    an anchor holds is met once, where it is defined), so compose files' ``<<: *common``
+    cost nothing, and the same depth and size bounds as ``load_yaml`` apply.  A document
+    that is not YAML raises ValueError.
+    """
+    stack: list[list] = []  # per open collection: [is a mapping, its key awaiting a value or None]
+    events = 0
+    try:
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            events += 1
+            if events > MAX_YAML_EVENTS:
+                raise InputLimitError(f"{name}: more than {MAX_YAML_EVENTS} YAML nodes")
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if stack and stack[-1][0] and stack[-1][1] is None:
+                    stack[-1][1] = "?"  # a collection as a key: nothing compose writes
+                if len(stack) >= limit:
+                    raise InputLimitError(f"{name}: YAML nested deeper than {limit} levels")
+                stack.append([isinstance(event, yaml.MappingStartEvent), None])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                stack.pop()
+                if stack and stack[-1][0]:
+                    stack[-1][1] = None
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                value = event.value if isinstance(event, yaml.ScalarEvent) else None
+                if stack and stack[-1][0] and stack[-1][1] is None:
+                    stack[-1][1] = value if value is not None else "*"
+                    continue
+                if value is not None:
+                    yield tuple(str(f[1]) if f[0] else "[]" for f in stack), value
+                if stack and stack[-1][0]:
+                    stack[-1][1] = None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{name}: not YAML ({exc.__class__.__name__})") from None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import engine
 from ..config import ConfigError, ConfigFinder, Settings
-from ..context import IgnorePatternError
+from ..context import IgnorePatternError, clear_context_cache
 from ..io.discover import Target, escapes_tree
 from ..dockerfile import DockerfileError
 from ..rules.findings import FileEdit, FileReport
@@ -108,6 +108,7 @@ def process_all(targets: list[Target], options: Options, jobs: int) -> list[File
     threads would share one core).  Where processes cannot be started (no semaphores in
     a sandbox), the run falls back to this process.
     """
+    clear_context_cache()  # walks are shared between this run's Dockerfiles, never with an earlier run
     if jobs <= 1 or len(targets) < PARALLEL_MIN_FILES:
         finder = ConfigFinder()
         return [process(t, options, finder) for t in targets]

@@ -9,14 +9,15 @@ read anything, so it is reported as ``source=None`` and callers fail closed.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...analysis.buildstate import State, stage_states
+from ...analysis.named import NamedPath, dotenv_names, stage_taken
 from ...context import BuildContext, DockerIgnore, go_clean, has_glob_meta
-from ...io.discover import is_dockerfile_name
 from ...dockerfile import Dockerfile, DockerfileError, Instruction, parse
 from ...dockerfile.expand import expand
+from .index import globbed, tree_dockerfiles
 
 WHOLE = "."
 
@@ -32,6 +33,10 @@ class ContextRead:
 
     @property
     def where(self) -> str:
+        # No line for this Dockerfile: the finding carries it, and other fixes shift it
+        # between passes (the same skip then read as a new one, with a line of the output).
+        if self.dockerfile == "this Dockerfile":
+            return f"`{self.instruction}` (this Dockerfile)"
         return f"`{self.instruction}` ({self.dockerfile} line {self.line})"
 
 
@@ -77,10 +82,11 @@ def _read(name: str, ins: Instruction, raw: str, env, esc: str) -> ContextRead:
 
 @dataclass(frozen=True)
 class Users:
-    """The Dockerfiles that build from a context and what they read, or why dfix cannot know."""
+    """The Dockerfiles that build from a context, what they read and name, or why dfix cannot know."""
 
     reads: list[ContextRead]
     blocker: str | None  # a Dockerfile dfix cannot read or parse: it might read anything
+    named: list[NamedPath] = field(default_factory=list)  # paths they name that may not be committed
 
 
 def context_users(context: BuildContext, this: Dockerfile, peers: tuple[tuple[str, str | None], ...] = (),
@@ -89,34 +95,35 @@ def context_users(context: BuildContext, this: Dockerfile, peers: tuple[tuple[st
 
     A Dockerfile elsewhere in the tree may well be built with this folder as its context
     (``docker build -f docker/Dockerfile .``), so each one counts unless it has an ignore
-    file of its own; one dfix cannot read makes the answer unknown.
+    file of its own; one dfix cannot read makes the answer unknown.  The tree's
+    Dockerfiles are parsed once per context (index.tree_dockerfiles), not once per
+    Dockerfile built from it.
     """
+    states = stage_states(this) if states is None else states
     reads = reads_of(this, "this Dockerfile", states)
+    named = [*dotenv_names(this, states), *stage_taken(this, states, context)]
     if context.ignored_by not in (None, ".dockerignore"):
-        return Users(reads, None)  # a <name>.dockerignore serves this Dockerfile alone
-    for rel in context.all_files:
-        if rel == context.dockerfile_rel or not is_dockerfile_name(posixpath.basename(rel)):
+        return Users(reads, None, named)  # a <name>.dockerignore serves this Dockerfile alone
+    for other in tree_dockerfiles(context, reads_of):
+        if other.rel == context.dockerfile_rel:
             continue
-        if rel + ".dockerignore" in context.all_files:
-            continue
-        text = context.read_unfiltered(rel)
-        if text is None:
-            return Users(reads, f"{rel} may build from this context and dfix cannot read it")
-        try:
-            other = parse(text)
-        except DockerfileError:
-            return Users(reads, f"{rel} may build from this context and does not parse")
-        reads.extend(reads_of(other, rel))
+        if other.blocker:
+            return Users(reads, other.blocker, named)
+        reads.extend(other.reads)
+        named.extend(other.named)
     for name, text in peers:
         if _inside(context, name):
             continue  # found in the tree above
         if text is None:
-            return Users(reads, f"{name} builds from this context and dfix cannot read it")
+            return Users(reads, f"{name} builds from this context and dfix cannot read it", named)
         try:
-            reads.extend(reads_of(parse(text), name))
+            other_df = parse(text)
         except DockerfileError:
-            return Users(reads, f"{name} builds from this context and does not parse")
-    return Users(reads, None)
+            return Users(reads, f"{name} builds from this context and does not parse", named)
+        other_states = stage_states(other_df)
+        reads.extend(reads_of(other_df, name, other_states))
+        named.extend([*dotenv_names(other_df, other_states, name), *stage_taken(other_df, other_states, context, name)])
+    return Users(reads, None, named)
 
 
 def _inside(context: BuildContext, path: str) -> bool:
@@ -153,11 +160,5 @@ def needs(read: ContextRead, context: BuildContext, before: DockerIgnore | None,
         prefix = _literal_prefix(read.source)
         if prefix and newly_excluded(prefix, before, after):
             return True
-        return any(newly_excluded(m, before, after) for m in context.glob(read.source))
+        return any(newly_excluded(m, before, after) for m in globbed(context, read.source))
     return newly_excluded(read.source, before, after)
-
-
-def brought_in(read: ContextRead, context: BuildContext, after: DockerIgnore) -> list[str]:
-    """Files this read copies today that ``after`` would no longer send."""
-    assert read.source is not None
-    return [f for f in context.matches_copy_source(read.source) if after.excludes(f)]

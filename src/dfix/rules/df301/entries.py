@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SECRETS = "secrets and local environment"
+# Committed files a secrets entry must let through: a dotenv template documents the
+# variables and holds no value, and a REUSE sidecar (`.env.example.license`) is licence
+# text, not a credential.  Kept with `!` lines after the entry, the image stays the same.
+KEPT_SUFFIXES = (".example", ".sample", ".template", ".dist", ".license")
+
 
 @dataclass(frozen=True)
 class IgnoreEntry:
@@ -18,6 +24,11 @@ class IgnoreEntry:
     probe: str
     group: str
     only_if_present: bool = False  # rare enough that listing it always would be noise
+    exceptions: tuple[str, ...] = ()  # `!` lines written after it: committed files it must not drop
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return (self.pattern, *self.exceptions)
 
 
 def _entries(group: str, *pairs: tuple[str, str]) -> tuple[IgnoreEntry, ...]:
@@ -28,7 +39,7 @@ COMMON = (
     *_entries("version control", (".git", ".git")),
     IgnoreEntry(".hg", ".hg", "version control", only_if_present=True),
     IgnoreEntry(".svn", ".svn", "version control", only_if_present=True),
-    *_entries("secrets and local environment", (".env", ".env"), (".env.*", ".env.local"),
+    *_entries(SECRETS, (".env", ".env"), (".env.*", ".env.local"),
               ("**/*.pem", "key.pem"), ("**/id_rsa", "id_rsa"), ("**/id_ed25519", "id_ed25519")),
 )
 

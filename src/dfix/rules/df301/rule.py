@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from dataclasses import replace
 from typing import Iterable
 
-from ...context import BuildContext, DockerIgnore
+from ...analysis.named import NamedPath
+from ...context import BuildContext, DockerIgnore, has_glob_meta
 from ...dockerfile.expand import expand
-from .candidates import ContextRead, brought_in, context_users, needs
-from .entries import SELF, STACK_MARKERS, IgnoreEntry, entries_for
+from .candidates import ContextRead, Users, context_users, needs
+from .entries import KEPT_SUFFIXES, SECRETS, SELF, IgnoreEntry, entries_for
+from .index import context_named, copied, dropped, present, stacks
+from .overlap import overlaps
 from ...templates_env import render
 from ..base import FileEdit, Finding, Rule, RuleContext, Safety
 
@@ -25,7 +29,8 @@ class DockerIgnoreEntries(Rule):
     Java. Go's `vendor/` is never added: it is an input of `go build`. The new or changed
     file is part of the same patch (`--write` writes it, `--check` counts it). Only
     contexts that some instruction copies as a directory (`COPY . .`, `COPY src/ ...`)
-    are touched: BuildKit sends named files alone anyway.
+    are touched, and only with entries that match something such a copy reaches
+    (`COPY src/ ...` gets `**/node_modules`, not `.git`): BuildKit sends named files alone.
 
     ## Why is this bad?
     `COPY . .` sends and copies everything the ignore file lets through: a host
@@ -57,14 +62,27 @@ class DockerIgnoreEntries(Rule):
     the context names (`COPY target/app.jar .`, `COPY dist ./dist`, a `!` exception
     the entry would override) is left out and reported. Every Dockerfile in the context
     tree counts, since any may be built with this folder as context; one dfix cannot
-    read, or a source it cannot expand, stops the fix. The fix is safe when no
-    remaining entry matches a file the context holds today that a directory copy
-    brings in: the image stays the same, and only future clutter is kept out (a
-    changed `.dockerignore` that `COPY . .` itself copies is declared; a created one
-    lists itself). When a `COPY . .` copies files the entries ignore (a host
-    `node_modules`, a `.git` folder), the image changes: the fix is unsafe and says
-    which files leave the image. Dockerfiles outside the context tree that are built
-    with it (`-f ../x/Dockerfile`) cannot be seen.
+    read, or a source it cannot expand, stops the fix. An entry is made only when it
+    buys something: when every COPY, ADD and bind mount names its files (BuildKit sends
+    only those), or no entry can match anything the directory copies reach, nothing is
+    written and `-v` says why.
+
+    The context judged is the one a developer may have, not the checkout: what git
+    ignores (`.env`, local config, build output) may be there. An entry is unsafe when
+    it would drop a path the build names: any instruction's dotenv name (`.env.${APP_ENV}`
+    with the ENV or ARG in force; a variable dfix cannot expand stands for any value),
+    what a `COPY --from=stage /path` takes when that stage's directory copy may have
+    brought it from the context, a compose file's `env_file:` or `build:` Dockerfile; or
+    when it may match inside a submodule folder (`.gitmodules`), whose files the bot's
+    checkout does not hold. The fix is safe when no remaining entry matches a file the
+    context holds today that a directory copy brings in: the image stays the same, and
+    only future clutter is kept out (a changed `.dockerignore` that `COPY . .` itself
+    copies is declared; a created one lists itself; committed dotenv templates and REUSE
+    `.license` sidecars a secrets entry would drop are kept with `!` lines). When a
+    `COPY . .` copies files the entries ignore (a host `node_modules`, a `.git` folder),
+    the image changes: the fix is unsafe and says which files leave the image.
+    Dockerfiles outside the context tree that are built with it (`-f ../x/Dockerfile`)
+    cannot be seen.
     """
 
     code = "DF301"
@@ -77,12 +95,14 @@ class DockerIgnoreEntries(Rule):
         if context is None:
             return
         ignore_path = context.ignore_file()
-        if context.ignore_text is None and ignore_path.name in context.all_files:
+        if context.ignore_text is None and context.in_tree(ignore_path.name):
             yield self.skip(1, f"{ignore_path.name} exists but is not readable UTF-8 text")
             return
         users = context_users(context, ctx.dockerfile, ctx.peers, ctx.analysis.states)
         if not any(r.source is None or _is_dir_read(r, context) for r in users.reads):
-            return  # nothing copies a directory: BuildKit sends only the named files
+            yield self.note(1, f"every COPY, ADD and bind mount names its files, and BuildKit sends only "
+                               f"those: {ignore_path.name} entries would keep nothing out")
+            return
         if users.blocker:
             yield self.skip(1, f"cannot tell which paths the build needs: {users.blocker}")
             return
@@ -91,11 +111,10 @@ class DockerIgnoreEntries(Rule):
             yield self.skip(unknown.line if unknown.dockerfile == "this Dockerfile" else 1,
                             f"{unknown.where} has a source dfix cannot expand; it may need any path")
             return
-        stacks = [s for s, markers in STACK_MARKERS.items()
-                  if any(posixpath.basename(f) in markers for f in context.all_files)]
         created = context.ignore_text is None
         # A created file lists itself first, so that a `COPY . .` image does not gain it.
-        plan = _plan(context, users.reads, ([SELF] if created else []) + entries_for(stacks), created)
+        candidates = ([SELF] if created else []) + entries_for(stacks(context))
+        plan = _plan(context, users, candidates, created)
         for entry, read in plan.conflicts:
             line = read.line if read.dockerfile == "this Dockerfile" else 1
             yield self.skip(line, f"`{entry.pattern}` left out of {ignore_path.name}: {read.where} needs "
@@ -104,11 +123,15 @@ class DockerIgnoreEntries(Rule):
             yield self.skip(1, f"a new {ignore_path.name} would itself be copied into the image by the "
                                "whole-context COPY, and a COPY names it, so it cannot list itself")
             return
-        safe = [e for e in plan.accepted if e.pattern not in plan.removed]
-        unsafe = [e for e in plan.accepted if e.pattern in plan.removed]
+        if not any(e is not SELF for e in plan.accepted):
+            if not plan.conflicts and not plan.covered:  # covered: the file already does the job (or dfix just wrote it)
+                yield self.note(plan.line, f"no {ignore_path.name} entry dfix knows matches anything "
+                                           f"{_sources(plan)} can send")
+            return
+        unsafe = [e for e in plan.accepted if e.pattern in plan.removed or e.pattern in plan.risky]
+        safe = [e for e in plan.accepted if e not in unsafe]
         if ctx.settings.unsafe_fixes or not any(e is not SELF for e in safe):
-            if any(e is not SELF for e in plan.accepted):
-                yield self._fix(ctx, context, plan.accepted, plan)
+            yield self._fix(ctx, context, plan.accepted, plan)
             return
         yield self._fix(ctx, context, safe, plan)
         if unsafe:
@@ -132,25 +155,30 @@ class DockerIgnoreEntries(Rule):
             newline = "\r\n" if "\r\n" in old else "\n"
             sep = "" if not old or old.endswith("\n") else newline
             new_text = old + sep + (newline if old.strip() else "") + block.replace("\n", newline)
-        names = ", ".join(e.pattern for e in chosen if e is not SELF)
+        names = ", ".join(" ".join(e.lines) for e in chosen if e is not SELF)
         verb = f"create {path.name} with" if created else f"add to {path.name}:"
         removed = {e.pattern: plan.removed[e.pattern] for e in chosen if e.pattern in plan.removed}
-        line = min((r.line for r in plan.dir_reads if r.dockerfile == "this Dockerfile"), default=1)
+        risky = _risks([e.pattern for e in chosen], plan)
+        line = plan.line
         declared: list[str] = []
         if not removed and not created and plan.copies_ignore_file:
             in_image = _copies_in_image(ctx, path.name)
             if in_image is None:
                 removed = {path.name: [path.name]}  # its copy changes somewhere dfix cannot tell: not declarable
             declared = in_image or []
-        if not removed:
+        if not removed and not risky:
             note = "no file the build copies today matches them, so the image stays the same"
             if declared:
                 note += f" (but for {', '.join(declared)}, the copy of {path.name} itself, declared)"
             return self.fix(f"{verb} {names}: {note}", line, [], Safety.SAFE,
                             files=[FileEdit(path, context.ignore_text, new_text)], may_differ=declared)
-        leaving = "; ".join(f"{_describe(files)} by `{p}`" for p, files in removed.items())
-        copies = ", ".join(sorted({r.where for r in plan.dir_reads}))
-        return self.fix(f"{verb} {names}; unsafe, the image changes: {copies} would no longer copy {leaving}",
+        why = []
+        if removed:
+            leaving = "; ".join(f"{_describe(files)} by `{p}`" for p, files in removed.items())
+            why.append(f"the image changes: {_sources(plan)} would no longer copy {leaving}")
+        if risky:
+            why.append("the build may change: " + "; ".join(risky))
+        return self.fix(f"{verb} {names}; unsafe, {'; and '.join(why)}",
                         line, [], Safety.UNSAFE, files=[FileEdit(path, context.ignore_text, new_text)])
 
 
@@ -170,45 +198,126 @@ def _copies_in_image(ctx: RuleContext, name: str) -> list[str] | None:
     return sorted(set(out))
 
 
+MAX_KEPT = 5  # more `!` lines than this and the entry is no longer a short, readable default
+
+
 class _Plan:
     def __init__(self) -> None:
         self.accepted: list[IgnoreEntry] = []
         self.conflicts: list[tuple[IgnoreEntry, ContextRead]] = []
         self.removed: dict[str, list[str]] = {}  # pattern -> files a directory copy would lose
+        self.risky: dict[str, tuple[str, str]] = {}  # pattern -> (path, why) it may drop unseen
         self.dir_reads: list[ContextRead] = []
         self.copies_ignore_file = False
+        self.covered = False  # some entry is in the ignore file already
+
+    @property
+    def line(self) -> int:
+        """The first directory copy of this Dockerfile, in its own numbering (1 when only others copy)."""
+        return min((r.line for r in self.dir_reads if r.dockerfile == "this Dockerfile"), default=1)
 
 
 def _is_dir_read(read: ContextRead, context: BuildContext) -> bool:
     return read.source is not None and (read.source == "." or context.is_dir(read.source)
-                                        or read.source not in context.all_files and "*" in read.source)
+                                        or not context.in_tree(read.source) and "*" in read.source)
 
 
-def _plan(context: BuildContext, reads: list[ContextRead], candidates: list[IgnoreEntry], created: bool) -> _Plan:
-    """Each missing entry in turn: left out if a read names what it ignores, else accepted."""
+def _sources(plan: _Plan, shown: int = 3) -> str:
+    """The directory copies, for messages: a monorepo root has one per service, so the first few."""
+    wheres = sorted({r.where for r in plan.dir_reads}, key=lambda w: ("(this Dockerfile)" not in w, w))
+    more = f" and {len(wheres) - shown:,} more" if len(wheres) > shown else ""
+    return ", ".join(wheres[:shown]) + more
+
+
+def _plan(context: BuildContext, users: Users, candidates: list[IgnoreEntry], created: bool) -> _Plan:
+    """Each missing entry in turn: dropped if it keeps nothing out, left out if a read names what
+    it ignores, else accepted (unsafe when it drops files copied today or paths named elsewhere).
+
+    Linear in the files: a read is judged once per distinct source, and what each pattern
+    drops comes from the context's memo (index.dropped), computed once per ignore text.
+    """
     plan = _Plan()
-    plan.dir_reads = [r for r in reads if _is_dir_read(r, context)]
+    plan.dir_reads = [r for r in users.reads if _is_dir_read(r, context)]
+    first: dict[str, ContextRead] = {}
+    for read in users.reads:
+        first.setdefault(read.source, read)  # what a read needs depends on its source alone
+    reads = list(first.values())
+    sources = tuple(dict.fromkeys(r.source for r in plan.dir_reads))
+    brought = copied(context, sources)
+    _, submodules = context_named(context)
+    unseen = [s for s in submodules if any(_reaches(src, s) for src in sources)]
+    named = [*users.named, *context_named(context)[0]]
     before = context.ignore
+    taken: set[str] = set()
     for entry in candidates:
         if before is not None and before.excludes(entry.probe):
-            continue  # already covered
-        if entry.only_if_present and not any(f == entry.probe or f.startswith(entry.probe + "/")
-                                             for f in context.all_files):
+            plan.covered = True
             continue
-        after = before.extended([entry.pattern]) if before is not None else DockerIgnore([entry.pattern])
+        if entry.only_if_present and not present(context, entry.probe):
+            continue
+        if not any(overlaps(entry.pattern, src) for src in sources):
+            continue  # no directory copy reaches what it matches: BuildKit would not send it anyway
+        entry = _keeping_templates(entry, dropped(context, entry.pattern))
+        after = before.extended(entry.lines) if before is not None else DockerIgnore(entry.lines)
         conflict = next((r for r in reads if needs(r, context, before, after)), None)
         if conflict is not None:
             plan.conflicts.append((entry, conflict))
             continue
-        lost = sorted({f for r in plan.dir_reads for f in brought_in(r, context, after)
-                       if before is None or not before.excludes(f)})
+        risk = _risk(entry, named, unseen, before)
+        if risk:
+            plan.risky[entry.pattern] = risk
+        drops = dropped(context, entry.pattern).difference(e[1:] for e in entry.exceptions)
+        lost = drops - taken
+        lost = lost if brought is None else lost & brought
         if lost:
-            plan.removed[entry.pattern] = lost
+            plan.removed[entry.pattern] = sorted(lost)
+        taken |= drops
         plan.accepted.append(entry)
         before = after
-    plan.copies_ignore_file = not created and context.is_file(context.ignore_file().name) and any(
-        r.source == "." for r in reads)
+    plan.copies_ignore_file = not created and context.is_file(context.ignore_file().name) and "." in sources
     return plan
+
+
+def _keeping_templates(entry: IgnoreEntry, drops: frozenset[str]) -> IgnoreEntry:
+    """A secrets entry that would drop only committed templates and REUSE sidecars, with `!` lines
+    keeping them: `.env.*` then keeps out a local `.env.production` and the image stays the same."""
+    kept = sorted(f for f in drops if "/" not in f and f.endswith(KEPT_SUFFIXES))
+    if entry.group != SECRETS or not kept or len(kept) < len(drops) or len(kept) > MAX_KEPT:
+        return entry
+    return replace(entry, exceptions=tuple(f"!{f}" for f in kept))
+
+
+def _reaches(source: str, folder: str) -> bool:
+    """Whether a directory copy of ``source`` may bring in what lies in ``folder``."""
+    return source == "." or has_glob_meta(source) or folder == source or folder.startswith(source + "/") \
+        or source.startswith(folder + "/")
+
+
+def _risks(patterns: list[str], plan: _Plan) -> list[str]:
+    """One clause per path at risk, naming every chosen entry that may drop it."""
+    by_path: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for pattern in patterns:
+        if pattern in plan.risky:
+            by_path[plan.risky[pattern]].append(f"`{pattern}`")
+    return [f"{', '.join(entries)} would drop {path}: {why}" for (path, why), entries in by_path.items()]
+
+
+def _risk(entry: IgnoreEntry, named: list[NamedPath], unseen: list[str],
+          before: DockerIgnore | None) -> tuple[str, str] | None:
+    """Why ``entry`` may drop what the checkout does not show (DESIGN.md §1), or None.
+
+    A path the build names may be in a developer's context although git ignores it; a
+    submodule folder is empty in the bot's worktree, so its content is unknown: fail closed.
+    """
+    for path in named:
+        if before is not None and not has_glob_meta(path.glob) and before.excludes(path.glob):
+            continue  # the ignore file drops it already: the entry changes nothing there
+        if overlaps(entry.pattern, path.glob, path.below):
+            return f"`{path.glob}`", f"{path.where}, and a developer's context may hold it though git does not"
+    for folder in unseen:
+        if overlaps(entry.pattern, folder):
+            return f"what submodule `{folder}` holds", ".gitmodules lists it and this checkout may not hold its files"
+    return None
 
 
 def _describe(files: list[str]) -> str:
