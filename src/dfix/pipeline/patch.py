@@ -8,6 +8,21 @@ from dataclasses import dataclass
 NO_NEWLINE = "\\ No newline at end of file\n"
 
 
+def lines(text: str) -> list[str]:
+    """The lines of a Dockerfile or a diff, each with its ending, split on "\\n" alone.
+
+    BuildKit and ``git apply`` break lines only at LF (a CR before it stays part of the line
+    ending); ``str.splitlines`` also breaks at a lone CR, form feed, NEL or U+2028, which made
+    diffs that do not apply and SARIF regions past the end of the file.
+    """
+    out = text.split("\n")
+    last = out.pop()
+    out = [line + "\n" for line in out]
+    if last:
+        out.append(last)
+    return out
+
+
 def unified_diff(before: str | None, after: str, path: str, context: int = 3) -> str:
     """A patch that ``patch``/``git apply`` accept, CRLF and missing final newlines included.
 
@@ -15,8 +30,8 @@ def unified_diff(before: str | None, after: str, path: str, context: int = 3) ->
     """
     if before == after:
         return ""
-    a = (before or "").splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
+    a = lines(before or "")
+    b = lines(after)
     out = []
     old_name = "/dev/null" if before is None else f"a/{path}"
     for line in difflib.unified_diff(a, b, old_name, f"b/{path}", n=context):
@@ -41,7 +56,7 @@ def stats(diff: str) -> DiffStats:
         return DiffStats(0, 0, 0)
     from unidiff import PatchSet
 
-    patch = PatchSet(diff.splitlines(keepends=True))
+    patch = PatchSet(lines(diff))
     return DiffStats(
         added=sum(f.added for f in patch),
         removed=sum(f.removed for f in patch),
