@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .io.printable import safe_line, safe_text
 
 EXIT_OK, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
 
@@ -261,7 +262,7 @@ def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) 
         click.echo(format_detect_text(results), nl=False)
     for r in results:
         if r.get("error"):
-            click.secho(f"error: {r['path']}: {r['error']}", fg="red", err=True)
+            click.secho(safe_line(f"error: {r['path']}: {r['error']}"), fg="red", err=True)
     sys.exit(EXIT_ERROR if any(r.get("error") for r in results) else EXIT_OK)
 
 
@@ -296,12 +297,12 @@ def pr_command(paths: tuple[Path, ...], repo: str | None, remote: str, api_url: 
                         base=base, branch=branch, title=title, dry_run=dry_run, allow_dirty=allow_dirty,
                         fix_args=tuple(fix_args), history=history)
     try:
-        outcome = run_pr(Path.cwd(), options, echo=click.echo)
+        outcome = run_pr(Path.cwd(), options, echo=lambda text: click.echo(safe_text(text)))
     except BotError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
+        click.secho(safe_line(f"error: {exc}"), fg="red", err=True)
         sys.exit(EXIT_ERROR)
     for error in outcome.errors:
-        click.secho(f"error: {error}", fg="red", err=True)
+        click.secho(safe_line(f"error: {error}"), fg="red", err=True)
     sys.exit(EXIT_ERROR if outcome.errors else EXIT_OK)
 
 

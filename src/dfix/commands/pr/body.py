@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from ...io.printable import escape_controls, md_code, md_message
+
 MARKER = "<!-- dfix:pr -->"  # lets a maintainer (or a later tool) tell the bot's PRs apart
 MAX_BODY = 65_000  # GitHub refuses a pull request body over 65,536 characters
 
@@ -30,8 +32,9 @@ RebuildRow = tuple[str, int, int]  # (step label, rebuilds of the original, rebu
 
 
 def mermaid_label(text: str, limit: int = 40) -> str:
-    """A step label as a quoted xychart category: one line, no double quotes, short."""
-    flat = " ".join(text.replace('"', "'").split())
+    """A step label as a quoted xychart category: one line, no double quotes, no backtick (it
+    could close the chart's fence), short."""
+    flat = escape_controls(" ".join(text.replace('"', "'").replace("`", "'").split()))
     return f'"{flat if len(flat) <= limit else flat[: limit - 1] + "…"}"'
 
 
@@ -41,10 +44,6 @@ def fence(text: str) -> str:
 
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
-
-
-def table_cell(text: str) -> str:
-    return " ".join(str(text).replace("|", "\\|").split())
 
 
 def pr_body(fixes: Iterable[FixItem], skipped: Iterable[SkipItem],
@@ -85,7 +84,10 @@ def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
         commits=commits,
         diffs=list(diffs),
         mermaid_label=mermaid_label,
-        cell=table_cell,
+        # Nothing from the repository is markup: paths and steps in code spans they cannot
+        # close, messages as text (their `code` kept), no HTML, no @mention.
+        code=md_code,
+        text=md_message,
     )
     # The template's conditional sections leave runs of blank lines; diffs never contain empty lines.
     return re.sub(r"\n{3,}", "\n\n", text)
