@@ -321,39 +321,6 @@ def ci_group() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing workflow that differs.")
 def ci_github_command(dockerfile: Path, context_dir: Path | None, output: Path, to_stdout: bool, force: bool) -> None:
     """A GitHub Actions workflow: buildx with the gha layer cache, and the Dockerfile's cache mounts kept too."""
-    from .commands.ci.github import render_workflow, write_workflow
-    from .dockerfile import DockerfileError
-    from .io.fileio import InputError, read_dockerfile
+    from .commands.ci.github import run
 
-    root = Path.cwd().resolve()
-
-    def repo_relative(p: Path) -> str:
-        try:
-            return (root / p).resolve().relative_to(root).as_posix() or "."
-        except ValueError:
-            click.secho(f"error: {p} is outside the repository root {root} (run from the root)", fg="red", err=True)
-            sys.exit(EXIT_ERROR)
-
-    try:
-        text = read_dockerfile(dockerfile)
-        context = repo_relative(context_dir if context_dir is not None else dockerfile.parent)
-        workflow = render_workflow(repo_relative(dockerfile), context, text)
-    except (InputError, DockerfileError) as exc:
-        click.secho(f"error: {dockerfile}: {exc}", fg="red", err=True)
-        sys.exit(EXIT_ERROR)
-    if to_stdout:
-        click.echo(workflow, nl=False)
-        return
-    if output.exists() and output.read_text(encoding="utf-8", errors="replace") == workflow:
-        click.echo(f"unchanged {output}", err=True)
-        return
-    if output.exists() and not force:
-        click.secho(f"error: {output} exists and differs; pass --force to overwrite it (or --stdout to compare)",
-                    fg="red", err=True)
-        sys.exit(EXIT_ERROR)
-    try:
-        write_workflow(output, workflow)
-    except OSError as exc:
-        click.secho(f"error: cannot write {output}: {exc.strerror or exc}", fg="red", err=True)
-        sys.exit(EXIT_ERROR)
-    click.echo(f"wrote {output}", err=True)
+    sys.exit(run(dockerfile, context_dir, output, to_stdout, force))
