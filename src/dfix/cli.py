@@ -167,6 +167,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
                       syntax=syntax, context=context_dir,
                       context_peers=tuple(t.path for t in targets if not t.error) if context_dir else ())
     reports = process_all(targets, options, jobs or _default_jobs())
+    for warning in dict.fromkeys(w for r in reports for w in r.warnings):  # once per config file
+        click.secho(safe_line(f"warning: {warning}"), fg="yellow", err=True)
     if fmt == "json":
         click.echo(to_json(reports))
     elif fmt in ("sarif", "github"):
