@@ -134,7 +134,9 @@ def assert_inert_markdown(text: str, *needles: str) -> None:
     tokens = list(markdown_tokens(text))
     kinds = {t.type for t in tokens}
     assert not kinds & {"html_inline", "image", "link_open"}, kinds
-    assert all(t.content.strip() == MARKER for t in tokens if t.type == "html_block")  # only dfix's own
+    for block in (t.content for t in tokens if t.type == "html_block"):  # only dfix's own
+        assert block.strip() == MARKER or block.startswith(("<details><summary><code>", "</details>")), block
+        assert "<!--" not in block.replace(MARKER, "") and "<img" not in block and "\x1b" not in block, block
     for token in tokens:
         if token.type == "text":
             assert "@org" not in token.content, token.content  # a mention would notify the team
@@ -148,16 +150,18 @@ def test_pr_body_keeps_backticks_mentions_and_html_of_names_inert():
 
     path = "svc`@org/team <!-- ![x](https://t.example/p.png) `` |x|/Dockerfile"
     script = "node -e \"`@org/team`\" <img src=x onerror=alert(1)>"
+    reason = f"the postinstall script in package.json (`{script}`) may read any file"
     body = pr_body([FixItem(path, 3, "DF101", f"`RUN npm ci` now reads `{path}` only")],
-                   [SkipItem(path, 4, "DF101", f"the postinstall script in package.json (`{script}`) may read any file"),
+                   [SkipItem(path, 4, "DF101", reason),
                     SkipItem(path, 5, "DF102", "odd `` ` backticks @org/team <b>x</b>")],
-                   [(f"RUN echo {OSC52} ``` @org/team", 3, 1)])
+                   [(f"RUN echo {OSC52} ``` @org/team", 3, 1)],
+                   diffs=[(path + OSC52, "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1 +1 @@\n-a\n+b\n")])
     assert_inert_markdown(body, "@org/team <!--")
     # Each row is still one table row of the right width (a `|` in the name did not split it).
     rows = [line for line in body.splitlines() if line.startswith("| ") and "Dockerfile" in line]
     assert len(rows) == 3
-    [chart] = [t for t in markdown_tokens(body) if t.type == "fence"]
-    assert chart.info == "mermaid" and chart.content.rstrip().endswith("bar [1]")  # a label did not close it
+    [chart] = [t for t in markdown_tokens(body) if t.type == "fence" and t.info == "mermaid"]
+    assert chart.content.rstrip().endswith("bar [1]")  # a label did not close it
 
 
 def test_explain_markdown_keeps_names_inert(tmp_path: Path):

@@ -84,7 +84,7 @@ class _DefaultGroup(click.Group):
             if as_json:
                 click.echo(_error_document(argv, message))
             else:
-                click.secho(f"error: {message} (DFIX_TRACEBACK=1 shows the traceback)", fg="red", err=True)
+                click.secho(safe_line(f"error: {message} (DFIX_TRACEBACK=1 shows the traceback)"), fg="red", err=True)
             sys.exit(EXIT_ERROR)
         sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 

@@ -18,6 +18,7 @@ from ...pipeline.engine import EngineError
 from .compare import explain_subject, load_subject
 from .timings import parse_log
 from ...io.fileio import InputError
+from ...io.printable import safe_line
 from ...pipeline.runner import Options
 
 
@@ -39,7 +40,7 @@ def run(paths: list[Path], options: Options, changed: tuple[str, ...], changed_a
         try:
             logged = parse_log(timings.read_text(encoding="utf-8", errors="replace"))
         except OSError as exc:
-            click.secho(f"error: --timings {timings}: {exc.strerror or exc}", fg="red", err=True)
+            click.secho(safe_line(f"error: --timings {timings}: {exc.strerror or exc}"), fg="red", err=True)
             return 2
     docs: list[dict[str, Any]] = []
     errors = 0
@@ -58,7 +59,7 @@ def run(paths: list[Path], options: Options, changed: tuple[str, ...], changed_a
             except (InputError, ConfigError, TargetError, GitError, EngineError) as exc:
                 problem = str(exc)
         errors += 1
-        click.secho(f"error: {found.path}: {problem}", fg="red", err=True)
+        click.secho(safe_line(f"error: {found.path}: {problem}"), fg="red", err=True)
         docs.append({"path": str(found.path), "error": problem, "steps": []})
     good = [d for d in docs if "error" not in d]
     if fmt == "json":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -88,6 +89,7 @@ def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
         # close, messages as text (their `code` kept), no HTML, no @mention.
         code=md_code,
         text=md_message,
+        html=lambda value: html.escape(escape_controls(value)),
     )
     # The template's conditional sections leave runs of blank lines; diffs never contain empty lines.
     return re.sub(r"\n{3,}", "\n\n", text)
