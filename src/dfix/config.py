@@ -241,5 +241,10 @@ def frontend_warning(settings: Settings) -> str | None:
     ref = settings.syntax_ref
     if settings.source is None or ref is None or is_docker_frontend(ref):
         return None
-    return (f"{settings.source}: syntax = {ref!r} is not docker/dockerfile: DF001 writes it as the frontend, "
+    source = settings.source
+    try:
+        source = source.relative_to(Path.cwd())  # the bot's worktree is a temporary folder
+    except ValueError:
+        pass
+    return (f"{source}: syntax = {ref!r} is not docker/dockerfile: DF001 writes it as the frontend, "
             "code that runs in every build of the file")

@@ -49,25 +49,26 @@ def fence(text: str) -> str:
 
 def pr_body(fixes: Iterable[FixItem], skipped: Iterable[SkipItem],
             rebuild_rows: Sequence[RebuildRow] | None = None, *,
-            diffs: Sequence[tuple[str, str]] = (), commits: int | None = None) -> str:
+            diffs: Sequence[tuple[str, str]] = (), commits: int | None = None,
+            warnings: Sequence[str] = ()) -> str:
     """Markdown for the pull request: each fix with its reason, what was skipped and why, and,
     when ``rebuild_rows`` are given, the rebuild evidence as a Mermaid bar chart and a table.
 
     ``diffs`` are (path, unified diff) pairs shown folded; ``commits`` is how many commits the
-    rebuild counts replayed, for the headings. A body over GitHub's size limit drops the diffs
+    rebuild counts replayed, for the headings; ``warnings`` are the fixer's, shown first. A body over GitHub's size limit drops the diffs
     (they are in the commit), then cuts the lists with a note.
     """
     fixes, skipped = list(fixes), list(skipped)
-    body = _render(fixes, skipped, rebuild_rows, diffs, commits, omitted=0)
+    body = _render(fixes, skipped, rebuild_rows, diffs, commits, omitted=0, warnings=warnings)
     if len(body) > MAX_BODY and diffs:
-        body = _render(fixes, skipped, rebuild_rows, (), commits, omitted=len(diffs))
+        body = _render(fixes, skipped, rebuild_rows, (), commits, omitted=len(diffs), warnings=warnings)
     if len(body) > MAX_BODY:
         cut = "\n\n*(cut: the full list is in the commit message)*\n"
         body = body[: MAX_BODY - len(cut)].rsplit("\n", 1)[0] + cut
     return body
 
 
-def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
+def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int, warnings=()) -> str:
     import re
 
     from ...templates_env import render
@@ -78,6 +79,7 @@ def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
         marker=MARKER,
         fixes=fixes,
         skipped=skipped,
+        warnings=list(warnings),
         omitted_diffs=omitted,
         fence=fence,
         rows=rows,
