@@ -273,3 +273,16 @@ def test_the_cli_puts_explain_evidence_from_the_repository_history_in_the_pr(rep
     install_row = next(line for line in body.splitlines() if line.startswith("| `RUN") and "install" in line)
     original, rewritten = (int(cell) for cell in install_row.strip("|").split("|")[1:3])
     assert original >= 2 and rewritten == 0, install_row
+
+
+def test_a_configured_frontend_that_is_not_dockers_is_named_in_the_pr(repo: Path, api: FakeGitHub):
+    (repo / ".dfix.toml").write_text('syntax = "ghcr.io/evil/frontend:1"\n')
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "config")
+    git(repo, "push", "-q", "origin", "main")
+    said: list[str] = []
+    outcome = run_pr(repo, PrOptions(repo="acme/app", api_url=api.url, token=TOKEN, history=0), echo=said.append)
+    assert outcome.status == "opened"
+    body = api.pulls[0]["body"]
+    assert "### Warnings" in body and ".dfix.toml: syntax = 'ghcr.io/evil/frontend:1'" in body.replace("\\", "")
+    assert any("warning: .dfix.toml" in line for line in said)

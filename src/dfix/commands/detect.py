@@ -10,6 +10,7 @@ from ..io.discover import Target, escapes_tree
 from ..dockerfile import DockerfileError, parse, validate
 from ..secrets import Masker
 from ..io.fileio import InputError, read_dockerfile
+from ..io.printable import safe_line
 from ..io.limits import InputLimitError
 from ..managers import clear_caches
 from ..analysis.stacks.attribute import attribute
@@ -94,7 +95,7 @@ def format_detect_text(results: list[dict[str, Any]]) -> str:
                 lines.extend(_stack_lines(stack))
             for text in stage.get("unparsed_run_text", []):
                 lines.append(f"    unparsed shell: {text}")
-    return "\n".join(lines) + "\n"
+    return "".join(safe_line(line) + "\n" for line in lines)
 
 
 def _stack_lines(stack: dict[str, Any]) -> list[str]:

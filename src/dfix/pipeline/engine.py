@@ -20,6 +20,7 @@ from ..rules.findings import AppliedFix, FileEdit, Fix, Report, Safety, Skip
 from ..rules import Rule, RuleContext
 from ..analysis.runs import shell_texts
 from ..shell.parse import ShellBudgetError, ShellNestingError, parse_budget, parse_shell
+from .patch import lines
 
 MAX_PASSES = 16
 UNSAFE_REASON = "unsafe fix: enable with --unsafe-fixes"
@@ -91,7 +92,7 @@ def _conflict(a: TextEdit, b: TextEdit) -> bool:
 
 def _line_starts(text: str) -> list[int]:
     starts, at = [0], 0
-    for line in text.splitlines(keepends=True):
+    for line in lines(text):
         at += len(line)
         starts.append(at)
     return starts[:-1] if len(starts) > 1 else starts

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from ..io.lines import lines
+
 NO_NEWLINE = "\\ No newline at end of file\n"
 
 
@@ -15,8 +17,8 @@ def unified_diff(before: str | None, after: str, path: str, context: int = 3) ->
     """
     if before == after:
         return ""
-    a = (before or "").splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
+    a = lines(before or "")
+    b = lines(after)
     out = []
     old_name = "/dev/null" if before is None else f"a/{path}"
     for line in difflib.unified_diff(a, b, old_name, f"b/{path}", n=context):
@@ -41,7 +43,7 @@ def stats(diff: str) -> DiffStats:
         return DiffStats(0, 0, 0)
     from unidiff import PatchSet
 
-    patch = PatchSet(diff.splitlines(keepends=True))
+    patch = PatchSet(lines(diff))
     return DiffStats(
         added=sum(f.added for f in patch),
         removed=sum(f.removed for f in patch),

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine
-from ..config import ConfigError, ConfigFinder, Settings
+from ..config import ConfigError, ConfigFinder, Settings, frontend_warning
 from ..context import IgnorePatternError, clear_context_cache
 from ..io.discover import Target, escapes_tree
 from ..dockerfile import DockerfileError
 from ..rules.findings import FileEdit, FileReport
 from ..io.fileio import InputError, check_replaceable, read_dockerfile, undo_file_edit, write_atomic, write_file_edit
 from ..io.limits import InputLimitError
+from ..io.paths import OutsideError, check_inside, write_root
 from .patch import unified_diff
 from ..rules import Skip, select_rules, unknown_codes
 from ..secrets import Masker
@@ -52,8 +53,12 @@ def check_codes(codes: tuple[str, ...], where: str) -> tuple[str, ...]:
     return codes
 
 
-def settings_for(target: Target, options: Options, finder: ConfigFinder) -> Settings:
+def settings_for(target: Target, options: Options, finder: ConfigFinder,
+                 warnings: list[str] | None = None) -> Settings:
     base = finder.for_path(target.path)
+    warning = frontend_warning(base) if options.syntax is None else None  # --syntax is the user's own choice
+    if warning and warnings is not None:
+        warnings.append(warning)
     # a typo in a config file must not silently turn rules off (or all on)
     check_codes(base.select or (), f"{base.source}: `select`")
     check_codes(base.ignore, f"{base.source}: `ignore`")
@@ -166,7 +171,7 @@ def _process(target: Target, options: Options, finder: ConfigFinder, context_dir
         return
     try:
         text = read_dockerfile(target.path) if options.stdin_text is None else options.stdin_text
-        settings = settings_for(target, options, finder)
+        settings = settings_for(target, options, finder, report.warnings)
         rules = select_rules(settings.select, settings.ignore)
         result = engine.run(text, rules, settings, target.path, context_dir, peers=_peers(target, options))
     except (InputError, ConfigError, InputLimitError, IgnorePatternError) as exc:
@@ -194,14 +199,24 @@ def _process(target: Target, options: Options, finder: ConfigFinder, context_dir
         return
     if options.write and result.changed:
         try:
+            _check_inside(target, edits)
             _write_fix_set(target.path, text, result.text, edits)
-        except InputError as exc:
+        except (InputError, OutsideError) as exc:
             report.error = str(exc)
             return
         except OSError as exc:
             report.error = f"cannot write: {exc.strerror or exc}"
             return
         report.written = True
+
+
+def _check_inside(target: Target, edits: list[FileEdit]) -> None:
+    """Refuse the whole fix set when one of its files, every symlink followed, leaves the
+    tree it was given in (widened to the repository holding it): `svc -> /elsewhere`
+    committed in a pull request must not get that folder's Dockerfile rewritten."""
+    root = write_root(target.root)
+    for path in [target.path, *(e.path for e in edits)]:
+        check_inside(path, root)
 
 
 def _write_fix_set(path: Path, read: str, fixed: str, edits: list[FileEdit]) -> None:

@@ -33,7 +33,7 @@ class Change:
         if not self.deleted:
             return {"startLine": self.start, "startColumn": 1, "endLine": self.start, "endColumn": 1}
         last = self.deleted[-1]
-        if last.endswith(("\n", "\r")):
+        if last.endswith("\n"):
             return {"startLine": self.start, "startColumn": 1, "endLine": self.end + 1, "endColumn": 1}
         return {"startLine": self.start, "startColumn": 1, "endLine": self.end, "endColumn": len(last) + 1}
 
@@ -44,8 +44,10 @@ def changes(diff: str) -> list[Change]:
         return []
     from unidiff import PatchSet
 
+    from ..io.lines import lines
+
     out: list[Change] = []
-    for patched in PatchSet(diff.splitlines(keepends=True)):
+    for patched in PatchSet(lines(diff)):
         for hunk in patched:
             out.extend(_hunk_changes(hunk))
     return out

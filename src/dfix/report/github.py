@@ -3,15 +3,18 @@
 ``::warning`` for a pending fix, ``::notice`` for a skipped one, ``::error`` for a file dfix
 could not read; a report (a display-only finding) at its own severity. Values are escaped as GitHub's toolkit does (``%``, CR and LF in the
 message; additionally ``:`` and ``,`` in properties), so a reason with a colon or a newline
-cannot end the command early or forge a second one.
+cannot end the command early or forge a second one; other control characters are shown escaped.
 """
 
 from __future__ import annotations
 
+from ..io.printable import escape_controls
 from ..rules.findings import FileReport
 
 
 def escape_data(text: str) -> str:
+    # Other control characters and bidi overrides are made visible: the log is read by people.
+    text = escape_controls(text, keep="\r\n")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

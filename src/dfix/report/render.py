@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+from secrets import token_hex
 from typing import Iterable
 
 import click
 
+from ..io.lines import lines
+from ..io.printable import escape_controls, is_workflow_command, safe_line
 from ..rules.findings import FileReport
 
 JSON_SCHEMA_VERSION = 1
@@ -20,7 +25,7 @@ def _plural(n: int, word: str) -> str:
 
 def colour_diff(diff: str) -> str:
     out = []
-    for line in diff.splitlines(keepends=True):
+    for line in lines(diff):
         if line.startswith(("+++", "---")):
             out.append(click.style(line, bold=True))
         elif line.startswith("@@"):
@@ -32,6 +37,32 @@ def colour_diff(diff: str) -> str:
         else:
             out.append(line)
     return "".join(out)
+
+
+def print_diff(diff: str) -> None:
+    """The diff on stdout: made visible for a terminal, byte for byte for a pipe.
+
+    A terminal gets escapes for control characters and bidi overrides (an OSC 52 in a
+    comment would write the clipboard). A pipe or a file gets the exact bytes so that
+    ``dfix | git apply`` applies; in a GitHub Actions log that text could hold workflow
+    commands, so there it goes between ``::stop-commands::`` and a token nobody can guess.
+    """
+    ctx = click.get_current_context(silent=True)
+    if sys.stdout.isatty() or (ctx is not None and ctx.color):  # --color always asks for a terminal's output
+        click.echo(colour_diff("".join(_visible(line) for line in lines(diff))), nl=False)
+        return
+    guard = os.environ.get("GITHUB_ACTIONS") == "true" and any(is_workflow_command(x) for x in lines(diff))
+    token = token_hex(16)
+    if guard:
+        click.echo(f"::stop-commands::{token}")
+    click.echo(diff, nl=False, color=True)  # color=True: click would strip escape sequences from a pipe
+    if guard:
+        click.echo(f"::{token}::")
+
+
+def _visible(line: str) -> str:
+    end = 2 if line.endswith("\r\n") else 1 if line.endswith("\n") else 0  # a CRLF ending is harmless
+    return escape_controls(line[: len(line) - end], keep="\t") + line[len(line) - end:]
 
 
 def file_summary(r: FileReport, check: bool) -> str:
@@ -50,17 +81,17 @@ def file_summary(r: FileReport, check: bool) -> str:
         head += f"; {_plural(len(r.reports), 'finding')}"
     if r.skipped:
         head += f"; {_plural(len(r.skipped), 'fix')} skipped"
-    return head
+    return safe_line(head)
 
 
 def emit_text(reports: Iterable[FileReport], *, check: bool, show_diff: bool, quiet: bool, verbose: bool) -> None:
     reports = list(reports)
     for r in reports:
         if r.error:
-            click.secho(f"error: {r.path}: {r.error}", fg="red", err=True)
+            click.secho(safe_line(f"error: {r.path}: {r.error}"), fg="red", err=True)
             continue
         if show_diff and r.diff and not quiet:
-            click.echo(colour_diff(r.diff), nl=False)
+            print_diff(r.diff)
         if quiet:
             continue
         if r.diff or r.skipped or r.reports or verbose:
@@ -69,12 +100,12 @@ def emit_text(reports: Iterable[FileReport], *, check: bool, show_diff: bool, qu
             click.secho(f"  {r.path}:{rep.line}: {rep.code} {rep.severity.value}: {rep.message}",
                         fg="red" if rep.severity.value == "error" else "yellow", err=True)
         for s in r.skipped:
-            click.secho(f"  {r.path}:{s.line}: {s.code} skipped: {s.reason}", fg="yellow", err=True)
+            click.secho(safe_line(f"  {r.path}:{s.line}: {s.code} skipped: {s.reason}"), fg="yellow", err=True)
         if verbose:
             for n in r.notes:
-                click.echo(f"  {r.path}:{n.line}: {n.code} not applied: {n.reason}", err=True)
+                click.echo(safe_line(f"  {r.path}:{n.line}: {n.code} not applied: {n.reason}"), err=True)
             for f in r.fixes:
-                click.echo(f"  {r.path}:{f.line}: {f.code} [{f.safety.value}] {f.message}", err=True)
+                click.echo(safe_line(f"  {r.path}:{f.line}: {f.code} [{f.safety.value}] {f.message}"), err=True)
     if not quiet:
         click.echo(totals_line(reports, check), err=True)
 

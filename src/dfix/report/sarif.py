@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from .. import __version__
 from .diffregions import Change, changes
@@ -64,9 +65,13 @@ def _driver(rules) -> dict:
 
 
 def artifact_uri(path: str) -> str:
-    """A relative path stays relative (to the directory dfix ran in); an absolute one is a file URI."""
+    """A relative path stays relative (to the directory dfix ran in); an absolute one is a file URI.
+
+    Percent-encoded either way: in a URI reference ``#`` starts a fragment, ``?`` a query and a
+    space is not allowed, so ``c#1/Dockerfile`` would name the file ``c``.
+    """
     p = Path(path)
-    return p.as_uri() if p.is_absolute() else p.as_posix()
+    return p.as_uri() if p.is_absolute() else quote(p.as_posix(), safe="/")
 
 
 def _location(uri: str, line: int | None = None) -> dict:

@@ -110,6 +110,7 @@ class FileReport:
     masked: bool = False  # a secret value was masked in the diff: it no longer applies as is
     extra_diffs: list[tuple[str, str]] = field(default_factory=list)  # (display path, diff) of the others
     fixed_text: str | None = None  # the rewritten Dockerfile, for `dfix -` (standard input)
+    warnings: list[str] = field(default_factory=list)  # for stderr: not errors, the file was processed
 
     @property
     def pending(self) -> bool:

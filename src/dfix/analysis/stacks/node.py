@@ -214,16 +214,16 @@ def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any],
         if not isinstance(script, str):
             continue
         if script.strip() in node_managers.HARMLESS_SCRIPTS:
-            stack.notes.append(f"{name} script in {where} runs during install and reads no project file: {script!r}")
+            stack.notes.append(f"{name} script in {where} runs during install and reads no project file: `{script}`")
             continue
         referenced = script_file_references(ctx, package_dir, script)
         if referenced:
             stack.add_inputs(referenced)
             stack.hazard(HazardKind.LIFECYCLE_SCRIPT, where,
-                         f"{name} script in {where} ({script!r}) reads {', '.join(referenced)}, which is not a manifest")
+                         f"{name} script in {where} (`{script}`) reads {', '.join(referenced)}, which is not a manifest")
         else:
             stack.hazard(HazardKind.LIFECYCLE_SCRIPT, where,
-                         f"the {name} script in {where} ({script!r}) runs during the install and may read any file")
+                         f"the {name} script in {where} (`{script}`) runs during the install and may read any file")
 
 
 def script_file_references(ctx: BuildContext, package_dir: str, script: str) -> list[str]:

@@ -18,6 +18,7 @@ from ...pipeline.engine import EngineError
 from .compare import explain_subject, load_subject
 from .timings import parse_log
 from ...io.fileio import MAX_MANIFEST_BYTES, InputError, read_bounded
+from ...io.printable import safe_line
 from ...pipeline.runner import Options
 
 
@@ -40,7 +41,7 @@ def run(paths: list[Path], options: Options, changed: tuple[str, ...], changed_a
             # Bounded: `--timings /dev/zero` read 920 MiB before; a build log is a manifest-sized text.
             logged = parse_log(read_bounded(timings, MAX_MANIFEST_BYTES).decode("utf-8", errors="replace"))
         except InputError as exc:
-            click.secho(f"error: --timings {timings}: {exc}", fg="red", err=True)
+            click.secho(safe_line(f"error: --timings {timings}: {exc}"), fg="red", err=True)
             return 2
     docs: list[dict[str, Any]] = []
     errors = 0
@@ -63,7 +64,7 @@ def run(paths: list[Path], options: Options, changed: tuple[str, ...], changed_a
             except (InputError, ConfigError, TargetError, GitError, EngineError) as exc:
                 problem = str(exc)
         errors += 1
-        click.secho(f"error: {found.path}: {problem}", fg="red", err=True)
+        click.secho(safe_line(f"error: {found.path}: {problem}"), fg="red", err=True)
         docs.append({"path": str(found.path), "error": problem, "steps": []})
     good = [d for d in docs if "error" not in d]
     if fmt == "json":

@@ -18,6 +18,7 @@ from .cachesim import CacheModel, Step
 from .history import Commit, GitError, last_commits, repo_root, to_context
 from ...config import ConfigFinder
 from ...context import BuildContext
+from ...secrets import Masker
 from ..detect import load_context
 from ...io.discover import Target
 from ...dockerfile import Dockerfile
@@ -223,7 +224,8 @@ def explain_subject(subject: Subject, changed: list[str] | None = None, changed_
     doc["steps"] = rows["original"]
     if subject.rewritten:
         doc["rewritten_steps"] = rows["rewritten"]
-    return doc
+    # Every format prints from this document: a token in a RUN's URL is masked once, here.
+    return Masker.for_dockerfile(subject.original.text).mask_data(doc)
 
 
 def _partners(subject: Subject) -> dict[tuple[str, int], Step | None]:
@@ -282,9 +284,10 @@ def rebuild_rows(path: str | Path, history: int = 50, context: str | Path | None
     opts = options or Options(context=Path(context) if context is not None else None)
     subject = load_subject(Target(path, path.parent), opts)
     hist = replay(subject, history)
+    mask = Masker.for_dockerfile(subject.original.text)
     rows = []
     for old, new in subject.pairs:
-        rows.append(((new or old).text,
+        rows.append((mask((new or old).text),
                      hist.original[id(old)] if old is not None else 0,
                      hist.rewritten[id(new)] if new is not None else 0))
     return rows

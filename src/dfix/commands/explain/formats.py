@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ...io.printable import md_code, md_message, safe_line
+
 Row = list[str]
 
 
@@ -95,24 +97,24 @@ def footer(doc: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(docs: list[dict[str, Any]]) -> str:
+    """GitHub Markdown where nothing from the repository is markup: steps in code spans it
+    cannot close, other cells and the footer as text with dfix's own `code` kept."""
     out: list[str] = []
     for doc in docs:
-        out.append(f"### `{doc['path']}` (target {doc['target']})\n")
+        out.append(f"### {md_code(doc['path'])} (target {md_code(doc['target'])})\n")
         for title, header, rows in tables(doc):
             if title:
                 out.append(f"{title}:\n")
             out.append("| " + " | ".join(header) + " |")
             out.append("|" + "---|" * len(header))
+            code = [name.endswith("step") or name == "instruction" for name in header]
             for row in rows:
-                out.append("| " + " | ".join(_md(c) for c in row) + " |")
+                out.append("| " + " | ".join(md_code(c) if c and is_code else md_message(c)
+                                             for c, is_code in zip(row, code)) + " |")
             out.append("")
-        out.extend(f"- {line}" for line in footer(doc))
+        out.extend(f"- {md_message(line)}" for line in footer(doc))
         out.append("")
     return "\n".join(out)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def print_text(docs: list[dict[str, Any]]) -> None:
@@ -127,11 +129,11 @@ def print_text(docs: list[dict[str, Any]]) -> None:
     for doc in docs:
         for title, header, rows in tables(doc):
             heading = f"{doc['path']} (target {doc['target']})" + (f", {title}" if title else "")
-            table = Table(title=Text(heading), title_justify="left")
+            table = Table(title=Text(safe_line(heading)), title_justify="left")
             for name in header:
                 table.add_column(name, overflow="fold")
             for row in rows:
-                table.add_row(*(Text(cell) for cell in row))  # "[build 2/5]" is not markup
+                table.add_row(*(Text(safe_line(cell)) for cell in row))  # "[build 2/5]" is not markup
             console.print(table)
         for line in footer(doc):
-            console.print(line, highlight=False, markup=False)
+            console.print(safe_line(line), highlight=False, markup=False)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Iterable, Sequence
+
+from ...io.printable import escape_controls, md_code, md_message
 
 MARKER = "<!-- dfix:pr -->"  # lets a maintainer (or a later tool) tell the bot's PRs apart
 MAX_BODY = 65_000  # GitHub refuses a pull request body over 65,536 characters
@@ -30,8 +33,9 @@ RebuildRow = tuple[str, int, int]  # (step label, rebuilds of the original, rebu
 
 
 def mermaid_label(text: str, limit: int = 40) -> str:
-    """A step label as a quoted xychart category: one line, no double quotes, short."""
-    flat = " ".join(text.replace('"', "'").split())
+    """A step label as a quoted xychart category: one line, no double quotes, no backtick (it
+    could close the chart's fence), short."""
+    flat = escape_controls(" ".join(text.replace('"', "'").replace("`", "'").split()))
     return f'"{flat if len(flat) <= limit else flat[: limit - 1] + "…"}"'
 
 
@@ -43,31 +47,28 @@ def fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def table_cell(text: str) -> str:
-    return " ".join(str(text).replace("|", "\\|").split())
-
-
 def pr_body(fixes: Iterable[FixItem], skipped: Iterable[SkipItem],
             rebuild_rows: Sequence[RebuildRow] | None = None, *,
-            diffs: Sequence[tuple[str, str]] = (), commits: int | None = None) -> str:
+            diffs: Sequence[tuple[str, str]] = (), commits: int | None = None,
+            warnings: Sequence[str] = ()) -> str:
     """Markdown for the pull request: each fix with its reason, what was skipped and why, and,
     when ``rebuild_rows`` are given, the rebuild evidence as a Mermaid bar chart and a table.
 
     ``diffs`` are (path, unified diff) pairs shown folded; ``commits`` is how many commits the
-    rebuild counts replayed, for the headings. A body over GitHub's size limit drops the diffs
+    rebuild counts replayed, for the headings; ``warnings`` are the fixer's, shown first. A body over GitHub's size limit drops the diffs
     (they are in the commit), then cuts the lists with a note.
     """
     fixes, skipped = list(fixes), list(skipped)
-    body = _render(fixes, skipped, rebuild_rows, diffs, commits, omitted=0)
+    body = _render(fixes, skipped, rebuild_rows, diffs, commits, omitted=0, warnings=warnings)
     if len(body) > MAX_BODY and diffs:
-        body = _render(fixes, skipped, rebuild_rows, (), commits, omitted=len(diffs))
+        body = _render(fixes, skipped, rebuild_rows, (), commits, omitted=len(diffs), warnings=warnings)
     if len(body) > MAX_BODY:
         cut = "\n\n*(cut: the full list is in the commit message)*\n"
         body = body[: MAX_BODY - len(cut)].rsplit("\n", 1)[0] + cut
     return body
 
 
-def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
+def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int, warnings=()) -> str:
     import re
 
     from ...templates_env import render
@@ -78,6 +79,7 @@ def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
         marker=MARKER,
         fixes=fixes,
         skipped=skipped,
+        warnings=list(warnings),
         omitted_diffs=omitted,
         fence=fence,
         rows=rows,
@@ -85,7 +87,11 @@ def _render(fixes, skipped, rebuild_rows, diffs, commits, omitted: int) -> str:
         commits=commits,
         diffs=list(diffs),
         mermaid_label=mermaid_label,
-        cell=table_cell,
+        # Nothing from the repository is markup: paths and steps in code spans they cannot
+        # close, messages as text (their `code` kept), no HTML, no @mention.
+        code=md_code,
+        text=md_message,
+        html=lambda value: html.escape(escape_controls(value)),
     )
     # The template's conditional sections leave runs of blank lines; diffs never contain empty lines.
     return re.sub(r"\n{3,}", "\n\n", text)

@@ -130,6 +130,8 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
     plan = _plan(cwd, options)
     with _worktree(plan.git, plan.head) as tree:
         outcome = _fix_in(tree, plan.paths, options.fix_args, plan.branch)
+        for warning in outcome.warnings:
+            echo(f"dfix pr: warning: {warning}")
         changed = sorted({f.path for f in outcome.fixes} | set(outcome.extra_paths))
         if not changed:
             echo(f"dfix pr: nothing to fix at {options.remote}/{plan.base} ({plan.head[:12]}); no pull request")
@@ -137,7 +139,8 @@ def run_pr(cwd: Path, options: PrOptions, rebuild_rows: Sequence[RebuildRow] | N
         message = commit_message(outcome.fixes, outcome.skipped)
         if rebuild_rows is None and options.history > 0:
             rebuild_rows = _rebuild_evidence(plan.git.at(tree), changed, options, echo)
-        body = pr_body(outcome.fixes, outcome.skipped, rebuild_rows, diffs=outcome.diffs)
+        body = pr_body(outcome.fixes, outcome.skipped, rebuild_rows, diffs=outcome.diffs,
+                       warnings=outcome.warnings)
         if options.dry_run:
             _describe(echo, outcome, plan, options, message, body)
             outcome.status = "dry-run"
@@ -230,6 +233,7 @@ class _worktree:
 class _FixRun(PrOutcome):
     diffs: list[tuple[str, str]] = field(default_factory=list)
     extra_paths: list[str] = field(default_factory=list)  # other files the fixes wrote (.dockerignore)
+    warnings: list[str] = field(default_factory=list)  # the fixer's, e.g. a configured frontend not Docker's
 
 
 def _fix_in(tree: Path, rel_paths: list[str], fix_args: tuple[str, ...], branch: str) -> _FixRun:
@@ -243,6 +247,9 @@ def _fix_in(tree: Path, rel_paths: list[str], fix_args: tuple[str, ...], branch:
     except json.JSONDecodeError:
         raise BotError(f"dfix failed in the worktree (exit {proc.returncode}): {proc.stderr.strip()[-500:]}") from None
     run = _FixRun("nothing", branch)
+    # The fixer prints warnings on stderr (already made safe to print); a reviewer must see them.
+    run.warnings = [line.removeprefix("warning: ") for line in proc.stderr.split("\n")
+                    if line.startswith("warning: ")]
     for f in report["files"]:
         path = Path(f["path"]).as_posix()
         if f["error"]:
