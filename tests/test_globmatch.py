@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dfix.context import IgnorePattern, IgnorePatternError, _check_match_syntax, path_glob
 from dfix.globmatch import Automaton, Glob, read
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")  # `[[` in a class, as the old regexps
@@ -204,3 +205,46 @@ def test_common_shapes_stay_in_one_regexp(pattern):
     # DockerIgnore puts these in its one C-level regexp instead of matching them one by one
     for source in translations(pattern):
         assert Glob(source).linear_source("t", clean_paths=True) is not None
+
+
+# The sites: each dialect's patterns go through Glob and answer as before.
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(GLOBS, CHAR_GLOBS), st.one_of(PATHS, CHAR_PATHS))
+def test_ignore_patterns_match_and_fail_as_before(pattern, paths):
+    try:
+        _check_match_syntax(pattern)
+        kind, source = old_ignore_regexp(pattern)
+        if kind == "regexp":
+            re.compile(source, re.DOTALL)
+    except (IgnorePatternError, re.error):
+        with pytest.raises(IgnorePatternError):
+            IgnorePattern.compile(pattern)
+        return
+    compiled = IgnorePattern.compile(pattern)
+    for path in paths:
+        assert compiled.match(path) == old_ignore_match(pattern, path), (pattern, path)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(GLOBS, CHAR_GLOBS), st.booleans())
+def test_path_globs_are_the_old_regexps(pattern, double_star):
+    source = old_glob_regex(pattern, double_star=double_star)
+    try:
+        re.compile(source, re.DOTALL)
+    except re.error:
+        with pytest.raises(re.error):
+            path_glob(pattern, double_star=double_star)
+        return
+    assert path_glob(pattern, double_star=double_star).source == source
+
+
+def test_odd_classes_of_the_old_translation_are_kept():
+    # `[*]` was the class `[[^/]` repeated, then a `]`; `[?]` one of `[`, `^`, `/`, then `]`
+    star = IgnorePattern.compile("[*]")
+    assert star.match("]") and star.match("[/^]") and not star.match("*")
+    assert IgnorePattern.compile("x[?]").match("x/]")
+    # a negated class matches "/", as Go's regexp did for moby
+    assert IgnorePattern.compile("a[^x]b").match("a/b")
+    assert not IgnorePattern.compile("a^*b").match("a^b")  # an anchor (in a regexp-kind pattern)
