@@ -62,6 +62,22 @@ def test_an_extended_list_answers_as_the_whole_list(base, tail, paths):
         assert first.extended_to([*base, *tail]).excludes(path) == moby_excludes(whole, path)
 
 
+# Pieces that, two in one pattern, no linear Python regexp matches (a gap inside a segment,
+# a class that matches "/" between stars, `[*]`): DockerIgnore matches those one by one.
+ALONE = st.sampled_from(["a", "b", "*", "**", "*a*b*", "a**b", "[^a]", "*[^a]*", "[*]", "?"])
+MIXED = st.lists(st.builds(lambda neg, segs: ("!" if neg else "") + "/".join(segs),
+                           st.booleans(), st.lists(ALONE, min_size=1, max_size=3)), max_size=8)
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # `[*]` is `[[^/]*]`: a "nested set" to Python
+@settings(max_examples=400, deadline=None)
+@given(MIXED, st.lists(PATHS, min_size=1, max_size=10))
+def test_patterns_matched_alone_keep_the_last_match_rule(patterns, paths):
+    ignore = DockerIgnore(patterns)
+    for path in paths:
+        assert ignore.excludes(path) == moby_excludes(ignore, path), (patterns, path)
+
+
 def test_escaped_digit_is_a_literal_not_a_backreference():
     ignore = DockerIgnore(["a\\1", "b\\d"])
     assert ignore.excludes("a1") and ignore.excludes("bd") and not ignore.excludes("b7")

@@ -22,10 +22,11 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from .globmatch import Glob
 from .io.fileio import MAX_MANIFEST_BYTES, InputError, read_bounded
 from .io.limits import InputLimitError, check_structured
 
@@ -50,7 +51,7 @@ class IgnorePattern:
     text: str  # cleaned pattern, without the leading "!"
     exclusion: bool  # a "!" exception: re-includes what it matches
     _kind: str  # "exact" | "prefix" | "suffix" | "regexp", as patternmatcher classifies it
-    _regexp: re.Pattern[str] | None
+    _glob: Glob | None = field(compare=False)  # the "regexp" kind's matcher; follows from the text
 
     @classmethod
     def compile(cls, raw: str) -> IgnorePattern:
@@ -59,8 +60,12 @@ class IgnorePattern:
         if not text:
             raise IgnorePatternError('illegal exclusion pattern: "!"')
         _check_match_syntax(text)
-        kind, regexp = _translate(text)
-        return cls(text, exclusion, kind, regexp)
+        kind, source = _translate(text)
+        try:
+            glob = Glob(source) if kind == "regexp" else None
+        except re.error as exc:
+            raise IgnorePatternError(f"bad pattern {text!r}: {exc}") from exc
+        return cls(text, exclusion, kind, glob)
 
     def match(self, path: str) -> bool:
         if self._kind == "exact":
@@ -70,11 +75,13 @@ class IgnorePattern:
         if self._kind == "suffix":
             suffix = self.text[2:]
             return path.endswith(suffix) or (suffix.startswith("/") and path == suffix[1:])
-        assert self._regexp is not None
-        return self._regexp.fullmatch(path) is not None
+        assert self._glob is not None
+        return self._glob.matches(path)
 
-    def regex_source(self) -> str:
-        """A regexp that fullmatches exactly the paths ``match`` accepts (no capturing groups)."""
+    def regex_source(self, tag: str) -> str | None:
+        """A regexp that fullmatches exactly the paths ``match`` accepts, in time linear in the
+        path, with no capturing groups but named ones beginning with ``tag``; None when no
+        regexp of Python's does that for this pattern (``match`` still does)."""
         if self._kind == "exact":
             return re.escape(self.text)
         if self._kind == "prefix":
@@ -83,12 +90,12 @@ class IgnorePattern:
             suffix = self.text[2:]
             alone = "|" + re.escape(suffix[1:]) if suffix.startswith("/") else ""
             return f".*{re.escape(suffix)}{alone}"
-        assert self._regexp is not None
-        return self._regexp.pattern
+        assert self._glob is not None
+        return self._glob.linear_source(tag)
 
 
-def _translate(pattern: str) -> tuple[str, re.Pattern[str] | None]:
-    """patternmatcher's Pattern.compile: classify the pattern and build its regexp."""
+def _translate(pattern: str) -> tuple[str, str]:
+    """patternmatcher's Pattern.compile: classify the pattern and write its regexp."""
     out: list[str] = []
     kind = "exact"
     i, n = 0, len(pattern)
@@ -133,12 +140,7 @@ def _translate(pattern: str) -> tuple[str, re.Pattern[str] | None]:
             # Go escapes only the regexp metacharacters filepath.Match has no use for.
             out.append("\\" + ch if ch in ".+()|{}$" else ch)
         first = False
-    if kind != "regexp":
-        return kind, None
-    try:
-        return kind, re.compile("".join(out), re.DOTALL)
-    except re.error as exc:
-        raise IgnorePatternError(f"bad pattern {pattern!r}: {exc}") from exc
+    return kind, "".join(out)
 
 
 def _check_match_syntax(pattern: str) -> None:
@@ -198,17 +200,56 @@ def _pattern(raw: str) -> IgnorePattern:
 
 @dataclass
 class _Matcher:
-    """One ignore list's regexp and its answers so far; the same patterns give the same answers."""
+    """One ignore list's regexp and its answers so far; the same patterns give the same answers.
 
-    regexp: re.Pattern[str]
-    dir_last: dict[str, int]
-    verdicts: dict[str, bool]
+    Consecutive patterns of one kind (exclude or re-include) form a run.  The patterns go
+    into one regexp, last run first, each run a group named ``r<run>``; a pattern that no
+    regexp of Python's matches in time linear in the path stays out of it, in ``slow``.
+    """
+
+    regexp: re.Pattern[str] | None
+    runs: list[bool]  # per run: is it a `!` exception run
+    slow: list[tuple[int, IgnorePattern]]  # (run, pattern), in list order
+    run_of: dict[int, int]  # the regexp's group number of each run -> the run
+    dir_last: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, patterns: Iterable[IgnorePattern]) -> _Matcher:
+        runs: list[bool] = []
+        sources: list[list[str]] = []
+        slow: list[tuple[int, IgnorePattern]] = []
+        for index, pattern in enumerate(patterns):
+            if not runs or runs[-1] != pattern.exclusion:
+                runs.append(pattern.exclusion)
+                sources.append([])
+            source = pattern.regex_source(f"p{index}_")
+            if source is None:
+                slow.append((len(runs) - 1, pattern))
+            else:
+                sources[-1].append(f"(?:{source})")
+        alternatives = "|".join(f"(?P<r{run}>{'|'.join(sources[run])})"
+                                for run in reversed(range(len(runs))) if sources[run])
+        regexp = re.compile(alternatives, re.DOTALL) if alternatives else None
+        run_of = {number: int(name[1:]) for name, number in regexp.groupindex.items()
+                  if name[0] == "r"} if regexp else {}
+        return cls(regexp, runs, slow, run_of)
+
+    def last_run(self, path: str) -> int:
+        """Index of the last run with a pattern matching ``path`` itself, or -1."""
+        m = self.regexp.fullmatch(path) if self.regexp is not None else None
+        last = -1 if m is None else self.run_of[m.lastindex]  # type: ignore[index]
+        for run, pattern in reversed(self.slow) if self.slow else ():
+            if run <= last:
+                break
+            if pattern.match(path):
+                return run
+        return last
 
 
 @functools.lru_cache(maxsize=32)
-def _matcher(alternatives: str, runs: tuple[bool, ...]) -> _Matcher:
-    """``runs`` is part of the key: `a` and `!a` have the same regexp and opposite answers."""
-    return _Matcher(re.compile(alternatives, re.DOTALL), {}, {})
+def _matcher(patterns: tuple[IgnorePattern, ...]) -> _Matcher:
+    return _Matcher.build(patterns)
 
 
 class DockerIgnore:
@@ -218,7 +259,10 @@ class DockerIgnore:
     directories is not a ``!`` exception.  Consecutive patterns of one kind (exclude or
     re-include) form a run; all runs go into one regexp, last run first, so one C-level
     ``fullmatch`` names the last run that matches, instead of a Python loop over every
-    pattern for every file (5,000 patterns over 20,000 files took 21 s that way).
+    pattern for every file (5,000 patterns over 20,000 files took 21 s that way).  Only
+    patterns whose regexp Python could match solely by backtracking (``a**b*c``, a class
+    that matches ``/`` between two stars) are matched one by one, and only for the runs
+    after the one the regexp names.
     """
 
     def __init__(self, patterns: Iterable[str], _base: DockerIgnore | None = None) -> None:
@@ -226,23 +270,12 @@ class DockerIgnore:
         own = [_pattern(go_clean(p.strip())) for p in patterns if p.strip()]
         self._base = _base  # the list these patterns are appended to: it answers where they match nothing
         self.patterns = [*(_base.patterns if _base else ()), *own]
-        self._runs: list[bool] = []  # per run: is it a `!` exception run
-        sources: list[list[str]] = []
-        for pattern in own:
-            if not self._runs or self._runs[-1] != pattern.exclusion:
-                self._runs.append(pattern.exclusion)
-                sources.append([])
-            sources[-1].append(pattern.regex_source())
-        alternatives = "|".join(f"({'|'.join(f'(?:{src})' for src in run)})" for run in reversed(sources))
-        if not sources:
-            matcher = None
+        if not own:
+            self._matcher = None
         elif _base is None:
-            matcher = _matcher(alternatives, tuple(self._runs))
+            self._matcher = _matcher(tuple(own))
         else:  # answers depend on the base too: not shared with another list of these patterns
-            matcher = _Matcher(re.compile(alternatives, re.DOTALL), {}, {})
-        self._combined = matcher.regexp if matcher else None
-        self._dir_last: dict[str, int] = matcher.dir_last if matcher else {}
-        self._verdicts: dict[str, bool] = matcher.verdicts if matcher else {}
+            self._matcher = _Matcher.build(own)
 
     @classmethod
     def from_text(cls, text: str) -> DockerIgnore:
@@ -270,32 +303,27 @@ class DockerIgnore:
         path = go_clean(relpath)
         if path == ".":
             return False
-        if self._combined is None:
+        matcher = self._matcher
+        if matcher is None:
             return self._base.excludes(path) if self._base else False
-        verdict = self._verdicts.get(path)
+        verdict = matcher.verdicts.get(path)
         if verdict is None:
             parent = posixpath.dirname(path)
-            last = max(self._last_run(path), self._dir_last_run(parent) if parent else -1)
+            last = max(matcher.last_run(path), self._dir_last_run(matcher, parent) if parent else -1)
             if last >= 0:
-                verdict = not self._runs[last]
+                verdict = not matcher.runs[last]
             else:
                 verdict = self._base.excludes(path) if self._base else False
-            self._verdicts[path] = verdict
+            matcher.verdicts[path] = verdict
         return verdict
 
-    def _last_run(self, path: str) -> int:
-        """Index of the last run with a pattern matching ``path`` itself, or -1."""
-        assert self._combined is not None
-        m = self._combined.fullmatch(path)
-        return -1 if m is None else len(self._runs) - m.lastindex
-
-    def _dir_last_run(self, directory: str) -> int:
-        """The same for ``directory`` or any of its ancestors (memoised per directory)."""
-        cached = self._dir_last.get(directory)
+    def _dir_last_run(self, matcher: _Matcher, directory: str) -> int:
+        """The last run matching ``directory`` or any of its ancestors (memoised per directory)."""
+        cached = matcher.dir_last.get(directory)
         if cached is None:
             parent = posixpath.dirname(directory)
-            cached = max(self._last_run(directory), self._dir_last_run(parent) if parent else -1)
-            self._dir_last[directory] = cached
+            cached = max(matcher.last_run(directory), self._dir_last_run(matcher, parent) if parent else -1)
+            matcher.dir_last[directory] = cached
         return cached
 
 
@@ -330,16 +358,16 @@ def _segment_regex(segment: str) -> str:
     return "".join(out)
 
 
-def glob_regex(pattern: str, *, double_star: bool) -> re.Pattern[str]:
-    """A whole-path regexp for a slash glob; with ``double_star`` a ``**`` segment spans directories."""
+@functools.lru_cache(maxsize=1024)
+def path_glob(pattern: str, *, double_star: bool) -> Glob:
+    """A whole-path matcher for a slash glob; with ``double_star`` a ``**`` segment spans directories."""
     parts: list[str] = []
     for segment in pattern.split("/"):
         if double_star and segment == "**":
             parts.append("(?:[^/]+(?:/[^/]+)*)?")
         else:
             parts.append(_segment_regex(segment))
-    body = "/".join(parts).replace("(?:[^/]+(?:/[^/]+)*)?/", "(?:[^/]+/)*")
-    return re.compile(body, re.DOTALL)
+    return Glob("/".join(parts).replace("(?:[^/]+(?:/[^/]+)*)?/", "(?:[^/]+/)*"))
 
 
 def has_glob_meta(text: str) -> bool:
@@ -499,8 +527,8 @@ class BuildContext:
         cleaned = go_clean(pattern.lstrip("/"))
         if cleaned == ".":
             return ["."]
-        regex = glob_regex(cleaned, double_star=True)
-        return sorted(p for p in (*self.files, *self.dirs) if regex.fullmatch(p))
+        glob = path_glob(cleaned, double_star=True)
+        return sorted(p for p in (*self.files, *self.dirs) if glob.matches(p))
 
     def matches_copy_source(self, src: str) -> list[str]:
         """The sent files a ``COPY``/``ADD`` source brings in.
@@ -513,8 +541,8 @@ class BuildContext:
         if cleaned == ".":
             return list(self.files)
         if has_glob_meta(cleaned):
-            regex = glob_regex(cleaned, double_star=False)
-            roots = [p for p in (*self.files, *self.dirs) if regex.fullmatch(p)]
+            glob = path_glob(cleaned, double_star=False)
+            roots = [p for p in (*self.files, *self.dirs) if glob.matches(p)]
         else:
             roots = [cleaned] if self.exists(cleaned) else []
         found: set[str] = set()

@@ -35,7 +35,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from ...context import BuildContext, glob_regex, go_clean, has_glob_meta
+from ...context import BuildContext, go_clean, has_glob_meta, path_glob
 from ...dockerfile import Dockerfile, Instruction, Stage
 from ...dockerfile.expand import expand
 from ...analysis.buildstate import global_arg_values
@@ -67,7 +67,7 @@ class ContextSource:
         parts = path.split("/")
         if len(parts) < depth:
             return False
-        return glob_regex(self.pattern, double_star=False).fullmatch("/".join(parts[:depth])) is not None
+        return path_glob(self.pattern, double_star=False).matches("/".join(parts[:depth]))
 
 
 @dataclass(eq=False)
