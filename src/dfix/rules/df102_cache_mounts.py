@@ -89,16 +89,23 @@ class CacheMounts(Rule):
     RUNs. Go modules, the Maven repository and Gradle's caches are read by later steps,
     so they are mounted only when every RUN of the related stages that uses the tool
     gets the same mount, nothing is copied into or out of them, no RUN reads them
-    directly, the image does not run the tool at start-up, and no call works offline
-    (`mvn -o`, `gradle --offline`) or stores the project's own artifacts there
-    (`mvn install` followed by another build): a builder that restores layers from a
-    registry cache does not restore mounts, so those calls would find nothing. Nor are
+    directly, the image does not run the tool at start-up, and no call stores the
+    project's own artifacts there (`mvn install` followed by another build). Nor are
     they mounted where system packages install files (`/usr`, `/opt`, `/var/lib`, ...:
     `-Dmaven.repo.local=/usr/share/maven-repo` holds what `apt-get install` put there),
     or on a call that only prints the version or help (`mvn -v`). Maven
     and Gradle are skipped when a `settings.xml`, `.mvn/maven.config` or
     `gradle.properties` in the context may move the cache; pdm when its settings may
     link the install into the cache (`install.cache`).
+    A cache mount is not storage: BuildKit prunes it (unused for 48 h once past 512 MB)
+    while it keeps the layers, and CI layer caches never carry it. So no cache is mounted,
+    on the fetch nor on the reader, when a call of the stage (or of the stages sharing its
+    layers) reads it without the network: `pnpm install --offline` after `pnpm fetch`,
+    `mvn -o` or `MAVEN_ARGS=--offline` after `dependency:go-offline`, `yarn --offline`,
+    `gradle --offline`, a go build with `GOPROXY=off` or `GOFLAGS=-mod=mod` after `go mod
+    download` (the build cache is still mounted: it is rebuilt from the modules). A mount
+    never covers a directory a fetch stores packages in (`pip download -d DIR`, `pip wheel
+    -w DIR`) or an offline install reads (`pip install --no-index --find-links DIR`).
     Existing cache mounts are never duplicated. Cache-disabling flags are removed only
     when the mount replaces them, never added inside a mount. Poetry gets mounts on its
     `cache` and `artifacts` directories only, since its virtualenvs live beside them.
@@ -202,11 +209,11 @@ class CacheMounts(Rule):
                     return
             if use.recipe.persistent and not _downloads_needed(ctx_context, use):
                 continue  # nothing to keep: a mount would only add its empty parent dirs to the image
-            if use.recipe.persistent:
-                reason = _persistent_blocker(df, stage, ins, use, targets, states)
-                if reason:
-                    yield self.skip(ins.line, reason)
-                    continue
+            reason = (_persistent_blocker(df, stage, ins, use, targets, states) if use.recipe.persistent else None) \
+                or _offline_reader(analysis, stage, use) or _stored_dir_blocker(analysis, stage, use, targets)
+            if reason:
+                yield self.skip(ins.line, reason)
+                continue
             options = f",sharing={use.recipe.sharing}" if use.recipe.sharing else owner
             for target in targets:
                 covered = any(_overlaps(target, t) for t in existing)
@@ -501,6 +508,93 @@ def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, t
     return None
 
 
+# Why a cache mount cannot stand in for a layer, said once for every skip that rests on it.
+_NOT_STORAGE = ("a cache mount is not storage: BuildKit prunes it while keeping the layers, and a restored "
+                "layer cache never carries it")
+
+
+def _manager_calls(df: Dockerfile, stage: Stage, manager: Manager):
+    """(instruction, script, call) for each readable call of ``manager`` in the stages that share layers with ``stage``."""
+    for s in df.lineage(stage) + df.descendants(stage):
+        for ins in s.instructions[1:]:
+            run = run_script(ins) if ins.keyword == "RUN" else None
+            for cmd in run.commands if run else ():
+                call = recognise(cmd)
+                if manager in call.managers:
+                    yield ins, run, call
+
+
+def _call_env(state: State, run: RunScript, call: Call) -> dict[str, str]:
+    """The environment a call sees: ENV/ARG, then `VAR=x` words anywhere in its RUN (`export GOPROXY=off`)."""
+    env = {k: v for k, v in state.env.items() if v is not None}
+    for cmd in run.commands:
+        assigned, words = cmd.program_words()
+        env.update(assigned)
+        env.update(w.value.split("=", 1) for w in words[1:] if "=" in w.value and w.value[0].isalpha())
+    env.update(call.env)
+    return env
+
+
+def _offline_reader(analysis: Analysis, stage: Stage, use: _Use) -> str | None:
+    """Why the cache must stay in a layer: a call reads it without the network (`pnpm install --offline`).
+
+    When the fetch's layer is reused and its mount has been pruned, the offline call finds
+    nothing and fails (ERR_PNPM_NO_OFFLINE_TARBALL): the mount must go on neither step.
+    """
+    if use.recipe.rebuildable:
+        return None
+    fetch = None
+    for ins, run, call in _manager_calls(analysis.dockerfile, stage, use.manager):
+        how = use.manager.reads_offline(call.arg_values, _call_env(analysis.state(ins), run, call))
+        step = f"line {ins.line} (`{run.script.source(call.command)}`)"
+        if how is None:
+            if fetch is None and call.kind not in (Kind.INERT, Kind.CONFIG, Kind.CLEANUP, Kind.UNKNOWN):
+                fetch = step
+            continue
+        source = f"what {fetch} downloaded" if fetch else f"the {use.manager.name} cache"
+        return f"{step} reads {source} without the network ({how}); {_NOT_STORAGE}, so it stays in a layer"
+    return None
+
+
+def _stored_dir_blocker(analysis: Analysis, stage: Stage, use: _Use, targets: list[str]) -> str | None:
+    """Why a target overlaps a directory a fetch stores packages in (`pip download -d DIR`), or an
+    offline install reads (`pip install --no-index --find-links DIR`): that directory is storage."""
+    manager = use.manager
+    dirs: list[tuple[str, str, bool]] = []  # (directory, step, read offline)
+    for ins, run, call in _manager_calls(analysis.dockerfile, stage, manager):
+        step = f"line {ins.line} (`{run.script.source(call.command)}`)"
+        for raw, reads in ((manager.stored_dir(call.verb, call.arg_values), False),
+                           (manager.offline_dir(call.arg_values), True)):
+            if raw is None or "://" in raw:
+                continue
+            path = _resolve_dir(raw, analysis.state(ins), call)
+            if path is None:
+                return f"{step} names the directory `{raw}`, which dfix cannot resolve; a cache mount may hide it"
+            dirs.append((path, step, reads))
+    for path, _, _ in dirs:
+        hit = next((t for t in targets if _overlaps(t, path)), None)
+        if hit is None:
+            continue
+        fetch = next((st for p, st, reads in dirs if not reads and _overlaps(p, path)), None)
+        reader = next((st for p, st, reads in dirs if reads and _overlaps(p, path)), None)
+        what = (f"{fetch} stores packages in {path}" if fetch else f"{reader} installs from {path}") + (
+            f" that {reader} installs from without the network" if fetch and reader else "")
+        return f"{what}; a cache mount at {hit} would take them out of the image, and {_NOT_STORAGE}"
+    return None
+
+
+def _resolve_dir(raw: str, state: State, call: Call) -> str | None:
+    env = {k: v for k, v in state.env.items() if v is not None}
+    value = expand(raw, {**env, **call.env})
+    if value is None:
+        return None
+    if posixpath.isabs(value):
+        return posixpath.normpath(value)
+    cwd = call.command.cwd
+    base = cwd if cwd and posixpath.isabs(cwd) else (posixpath.join(state.workdir, cwd or "") if state.workdir else None)
+    return posixpath.normpath(posixpath.join(base, value)) if base else None
+
+
 def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use: _Use, targets: list[str],
                         states: dict[int, State]) -> str | None:
     """Why a cache that later steps read (Go modules) cannot move out of the image, or None.
@@ -540,10 +634,6 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use:
             if not tool_uses and any(_names_cache(ins.args, t) for t in targets):
                 return f"line {ins.line} reads the {name} cache directly, so it must stay in a layer"
             for other in tool_uses:
-                offline = next((w.value for w in other.words if w.value in manager.offline_only_flags), None)
-                if offline:
-                    return (f"line {ins.line} runs {name} {offline}, which needs the downloads "
-                            "in a layer: a restored layer cache does not bring a cache mount's contents back")
                 stored = next((w.value for w in other.words if w.value in recipe.stores_outputs), None)
                 if stored:
                     storing = storing or (ins.line, stored)
