@@ -97,3 +97,23 @@ class Analysis:
             assert self.context is not None, "image files need a build context"
             self._image_files[id(ins)] = image_files_before(self.dockerfile, stage, ins, self.states, self.context)
         return self._image_files[id(ins)]
+
+    def files_at(self, stage: Stage, ins: Instruction) -> "ImageFiles":
+        """The context files the stage holds while ``ins`` runs: copies before it, and its own bind mounts."""
+        from .copies import ImageFiles, record_binds
+
+        before = self.image_files_before(stage, ins)
+        if ins.keyword != "RUN" or not ins.flag_values("mount"):
+            return before
+        files = ImageFiles(before.context, list(before.entries), set(before.dirs))
+        record_binds(files, ins, self.state(ins))
+        return files
+
+    def stage_files(self, stage: Stage) -> "ImageFiles":
+        """The context files the stage has copied in by its end (following its parents)."""
+        if id(stage) not in self._image_files:
+            from .copies import image_files_before
+
+            assert self.context is not None, "image files need a build context"
+            self._image_files[id(stage)] = image_files_before(self.dockerfile, stage, None, self.states, self.context)
+        return self._image_files[id(stage)]

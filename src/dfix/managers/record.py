@@ -70,9 +70,12 @@ class MountRecipe:
     verbs: frozenset[str | None]  # verbs that download; None: the bare program
     subdirs: tuple[str, ...] = ("",)  # mount these below the cache directory
     # Flag added so the tool reads its cache first, and the verbs it is safe for (only
-    # lockfile-exact installs: with a range, a cached older version could win).
+    # installs the lockfile pins: with a range, a cached older version could win). A verb of
+    # ``offline_exact_verbs`` pins itself (`npm ci` fails rather than resolve); any other needs
+    # the stage to hold a lockfile in sync with the manifest (the record's ``exact.sync_check``).
     offline_flag: str | None = None
     offline_verbs: frozenset[str | None] = frozenset()
+    offline_exact_verbs: frozenset[str | None] = frozenset()
     offline_requires: frozenset[str] = frozenset()  # ...and only when one of these flags is present
     defeating_flags: frozenset[str] = frozenset()  # removed when the mount is added
     defeating_env: tuple[str, ...] = ()  # set in the environment, the tool ignores any cache

@@ -12,6 +12,7 @@ from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.expand import expand, opaque_option
 from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
+from ..analysis.lockheld import held_lockfile
 from ..analysis.mountable import apt_updates_first, builder_blocks
 from ..analysis.pkgindex import later_apt_without_update
 from ..analysis.runs import RunScript, mount_targets, remove_command, remove_word, run_script, shell_texts
@@ -61,7 +62,8 @@ class CacheMounts(Rule):
     like when set. For a non-root user
     the mount gets that user's `uid`/`gid`. It also makes the mount pay off: `npm ci`
     gets `--prefer-offline` (without it npm downloads everything again, measured 0.95x
-    the no-mount rebuild time; with it 0.38x), `yarn --frozen-lockfile` too; and it
+    the no-mount rebuild time; with it 0.38x), and so do `npm install` and `yarn
+    --frozen-lockfile` when the stage holds an in-sync lockfile; and it
     removes what empties the cache (`--no-cache-dir`, `npm cache clean --force`,
     `rm -rf ~/.cache/pip`).
 
@@ -109,8 +111,11 @@ class CacheMounts(Rule):
     Existing cache mounts are never duplicated. Cache-disabling flags are removed only
     when the mount replaces them, never added inside a mount. Poetry gets mounts on its
     `cache` and `artifacts` directories only, since its virtualenvs live beside them.
-    `--prefer-offline` is added only to lockfile-exact installs, where a cached answer
-    cannot change which versions are installed. Yarn 2+ is mounted only with
+    `--prefer-offline` is added only where a cached answer cannot change which versions
+    are installed: `npm ci`, or an install (`npm install`, `yarn --frozen-lockfile`) whose
+    lockfile the stage holds at that line (copied or bind-mounted in, through
+    .dockerignore) in sync with package.json. A lockfile the repository has but the stage
+    never copies pins nothing, and the fix message says so. Yarn 2+ is mounted only with
     `nodeLinker: node-modules` and its global cache (yarn 4's default), when `yarn`
     provably runs it (`yarnPath`, or `corepack enable` before): with Plug'n'Play the
     cache *is* the installed packages.
@@ -227,10 +232,12 @@ class CacheMounts(Rule):
                 if word.value in use.recipe.defeating_flags:
                     edits.append(remove_word(run, use.words, word))
                     notes.append(f"drop {word.value}")
-            offline = _offline_edit(run, use)
+            offline, why_not = _offline_edit(analysis, stage, run, use)
             if offline is not None and not any(e.start == offline.start for e in edits):
                 edits.append(offline)
                 notes.append(use.recipe.offline_flag or "")
+            elif why_not:
+                notes.append(why_not)
         if not mounts and not edits:
             yield self.note(ins.line, "the cache is already mounted, or there is nothing to keep")
             return
@@ -354,18 +361,32 @@ def _keep_edit(run: RunScript, use: _Use, targets: list[str]) -> TextEdit | None
     return TextEdit(at, at, f" {r.keep_args}")
 
 
-def _offline_edit(run: RunScript, use: _Use) -> TextEdit | None:
-    r = use.recipe
-    if not r.offline_flag or use.verb not in r.offline_verbs:
-        return None
-    values = {w.value for w in use.words}
-    if r.offline_flag in values or "--offline" in values:
-        return None
-    if r.offline_requires and not (values & r.offline_requires):
-        return None
+def _offline_edit(analysis: Analysis, stage: Stage, run: RunScript, use: _Use) -> tuple[TextEdit | None, str | None]:
+    """`--prefer-offline` where a cached answer cannot change what is installed, or why not.
+
+    Only an install that pins itself (`npm ci`) or that the stage's own lockfile pins: a
+    lockfile the repository has but no COPY brought in leaves yarn 1 resolving each range
+    to whatever the cache holds.
+    """
+    r, values = use.recipe, [w.value for w in use.words]
+    if not r.offline_flag or use.verb not in r.offline_verbs or use.call.kind is not Kind.INSTALL:
+        return None, None  # `npm install express` adds a package: a cached range would win
+    if r.offline_flag in values or set(values) & use.manager.offline_only_flags:
+        return None, None
+    if r.offline_requires and not (set(values) & r.offline_requires):
+        return None, None
+    if use.verb not in r.offline_exact_verbs:
+        spec = use.manager.exact
+        if spec is None or spec.blocked(values):
+            return None, None
+        if analysis.context is None:
+            return None, f"no {r.offline_flag}: no build context to read the lockfile from"
+        held = held_lockfile(analysis, stage, run.instruction, use.call, use.manager, spec)
+        if held.lockfile is None:
+            return None, f"no {r.offline_flag}: {held.reason}"
     anchor = use.verb_word if use.verb_word is not None else use.command.program_words()[1][0]
     at = run.raw_point(anchor.end)
-    return TextEdit(at, at, f" {r.offline_flag}")
+    return TextEdit(at, at, f" {r.offline_flag}"), None
 
 
 def _empties_cache(cmd: Command, uses: list[_Use], targets: list[str]) -> bool:
