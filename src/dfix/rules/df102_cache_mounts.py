@@ -176,7 +176,13 @@ class CacheMounts(Rule):
         if owner is None:
             yield self.skip(ins.line, f"the uid of user {state.user!r} is not known, so the cache would be unwritable")
             return
-        existing = mount_targets(ins)
+        # BuildKit expands `target=${GOMODCACHE}` from ENV/ARG: compare the directory, not the text.
+        existing = mount_targets(ins, env=state.env)
+        unexpanded = next((t for t in existing if "$" in t), None)
+        if unexpanded is not None:
+            yield self.skip(ins.line, f"an existing cache mount targets `{unexpanded}`, which dfix cannot expand "
+                                      "here: it may already be the cache")
+            return
         mounts: list[tuple[str, str]] = []  # (target, extra options)
         edits: list[TextEdit] = []
         notes: list[str] = []
@@ -503,13 +509,14 @@ def _names_cache(text: str, target: str) -> bool:
     return bool(tail) and tail in text
 
 
-def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, targets: list[str]) -> str | None:
+def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, targets: list[str],
+                    state: State) -> str | None:
     """Why a later RUN may read the cache without getting the mount: it runs what dfix does not know.
 
     `make build` or `./build.sh` may run the tool (`go build`) and read its cache; with the
     cache in a mount it would find it empty and download everything again on every build.
     """
-    if all(any(_overlaps(existing, t) for existing in mount_targets(ins)) for t in targets):
+    if all(any(_overlaps(existing, t) for existing in mount_targets(ins, env=state.env)) for t in targets):
         return None  # it mounts the cache itself
     if run is None:
         scripts = [parse_shell(text) for text in shell_texts(ins)] if ins.keyword == "RUN" else []
@@ -648,7 +655,7 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use:
             if uses_tool and run is None:
                 return f"line {ins.line} uses {name} in a form dfix cannot read, and would lose the cache"
             later = (s.index, s.instructions.index(ins)) > (stage.index, stage.instructions.index(mounted))
-            reader = _unknown_reader(run, ins, manager, targets) if later else None
+            reader = _unknown_reader(run, ins, manager, targets, states[id(ins)]) if later else None
             if reader:
                 return reader
             tool_uses = [u for u in _uses(run) if u.recipe is recipe] if run is not None else []
@@ -660,7 +667,9 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use:
                     storing = storing or (ins.line, stored)
             if tool_uses:
                 tool_runs += 1
-            for existing in mount_targets(ins):
+            for existing in mount_targets(ins, env=states[id(ins)].env):
+                if "$" in existing:
+                    return f"line {ins.line} mounts a cache at `{existing}`, which dfix cannot expand: it may be the {name} cache"
                 if any(_overlaps(existing, t) and existing != t for t in targets):
                     return f"line {ins.line} already mounts {existing}; dfix does not mix its own mount with it"
             for other in _uses(run) if run is not None else []:
