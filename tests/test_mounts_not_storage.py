@@ -85,3 +85,9 @@ def test_prefer_offline_only_with_the_stage_lockfile(tmp_path: Path):
     missing = report(tmp_path, "FROM node:20-slim\nWORKDIR /app\nCOPY package.json ./\n"
                                "RUN yarn install --frozen-lockfile\n", {})
     assert "no --prefer-offline: the stage never copies yarn.lock" in missing["fixes"][0]["message"]
+
+
+def test_lockfile_dropped_by_dockerignore_is_said(tmp_path: Path):
+    out = report(tmp_path, "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN yarn install\n",
+                 {"package.json": PACKAGE_JSON, "yarn.lock": YARN_LOCK, ".dockerignore": "yarn.lock\n"}, select="DF103")
+    assert [s["reason"] for s in out["skipped"]] == [".dockerignore drops yarn.lock from the context"]

@@ -44,6 +44,11 @@ def held_lockfile(analysis: "Analysis", stage: Stage, ins: Instruction, call: Ca
     project = posixpath.dirname(manifest) or "."
     name = next((n for n in spec.lockfiles if context.is_file(posixpath.join(project, n))), None)
     if name is None:
+        ignored = next((n for n in spec.lockfiles if not context.is_included(posixpath.join(project, n))
+                        and posixpath.normpath(posixpath.join(project, n)) in context.all_files), None)
+        if ignored is not None:
+            return HeldLock(manifest, reason=f"{context.ignored_by or '.dockerignore'} drops "
+                                             f"{posixpath.normpath(posixpath.join(project, ignored))} from the context")
         return HeldLock(manifest, reason=f"no {spec.lockfiles[-1]} in the build context next to {manifest}")
     lock = posixpath.normpath(posixpath.join(project, name))
     copied = files.lookup(posixpath.join(cwd, name))
