@@ -19,7 +19,9 @@ from ..dockerfile import Dockerfile, Instruction, Stage
 
 if TYPE_CHECKING:
     from ..context import BuildContext
+    from ..managers import Manager
     from .copies import ImageFiles
+    from .offline import OfflineUse
     from .stacks.attribute import StageReport
 
 
@@ -71,6 +73,7 @@ class Analysis:
     facts: ContextFacts | None = None
     dockerfile_dir: str = "."  # the Dockerfile's folder, relative to the context
     _image_files: dict[int, "ImageFiles"] = field(default_factory=dict, repr=False)
+    _offline: dict[tuple[int, str], "OfflineUse"] = field(default_factory=dict, repr=False)
 
     @cached_property
     def states(self) -> dict[int, State]:
@@ -108,6 +111,15 @@ class Analysis:
         files = ImageFiles(before.context, list(before.entries), set(before.dirs))
         record_binds(files, ins, self.state(ins))
         return files
+
+    def offline_use(self, stage: Stage, manager: "Manager") -> "OfflineUse":
+        """What the stages sharing ``stage``'s layers read offline with ``manager`` (see offline.py)."""
+        key = (id(stage), manager.name)
+        if key not in self._offline:
+            from .offline import offline_use
+
+            self._offline[key] = offline_use(self.dockerfile, self.states, stage, manager)
+        return self._offline[key]
 
     def stage_files(self, stage: Stage) -> "ImageFiles":
         """The context files the stage has copied in by its end (following its parents)."""

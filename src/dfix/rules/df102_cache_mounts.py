@@ -541,86 +541,35 @@ _NOT_STORAGE = ("a cache mount is not storage: BuildKit prunes it while keeping 
                 "layer cache never carries it")
 
 
-def _manager_calls(df: Dockerfile, stage: Stage, manager: Manager):
-    """(instruction, script, call) for each readable call of ``manager`` in the stages that share layers with ``stage``."""
-    for s in df.lineage(stage) + df.descendants(stage):
-        for ins in s.instructions[1:]:
-            run = run_script(ins) if ins.keyword == "RUN" else None
-            for cmd in run.commands if run else ():
-                call = recognise(cmd)
-                if manager in call.managers:
-                    yield ins, run, call
-
-
-def _call_env(state: State, run: RunScript, call: Call) -> dict[str, str]:
-    """The environment a call sees: ENV/ARG, then `VAR=x` words anywhere in its RUN (`export GOPROXY=off`)."""
-    env = {k: v for k, v in state.env.items() if v is not None}
-    for cmd in run.commands:
-        assigned, words = cmd.program_words()
-        env.update(assigned)
-        env.update(w.value.split("=", 1) for w in words[1:] if "=" in w.value and w.value[0].isalpha())
-    env.update(call.env)
-    return env
-
-
 def _offline_reader(analysis: Analysis, stage: Stage, use: _Use) -> str | None:
     """Why the cache must stay in a layer: a call reads it without the network (`pnpm install --offline`).
 
     When the fetch's layer is reused and its mount has been pruned, the offline call finds
     nothing and fails (ERR_PNPM_NO_OFFLINE_TARBALL): the mount must go on neither step.
     """
-    if use.recipe.rebuildable:
+    found = analysis.offline_use(stage, use.manager)
+    if use.recipe.rebuildable or found.reader is None:
         return None
-    fetch = None
-    for ins, run, call in _manager_calls(analysis.dockerfile, stage, use.manager):
-        how = use.manager.reads_offline(call.arg_values, _call_env(analysis.state(ins), run, call))
-        step = f"line {ins.line} (`{run.script.source(call.command)}`)"
-        if how is None:
-            if fetch is None and call.kind not in (Kind.INERT, Kind.CONFIG, Kind.CLEANUP, Kind.UNKNOWN):
-                fetch = step
-            continue
-        source = f"what {fetch} downloaded" if fetch else f"the {use.manager.name} cache"
-        return f"{step} reads {source} without the network ({how}); {_NOT_STORAGE}, so it stays in a layer"
-    return None
+    source = f"what {found.fetch} downloaded" if found.fetch else f"the {use.manager.name} cache"
+    return f"{found.reader} reads {source} without the network ({found.how}); {_NOT_STORAGE}, so it stays in a layer"
 
 
 def _stored_dir_blocker(analysis: Analysis, stage: Stage, use: _Use, targets: list[str]) -> str | None:
     """Why a target overlaps a directory a fetch stores packages in (`pip download -d DIR`), or an
     offline install reads (`pip install --no-index --find-links DIR`): that directory is storage."""
-    manager = use.manager
-    dirs: list[tuple[str, str, bool]] = []  # (directory, step, read offline)
-    for ins, run, call in _manager_calls(analysis.dockerfile, stage, manager):
-        step = f"line {ins.line} (`{run.script.source(call.command)}`)"
-        for raw, reads in ((manager.stored_dir(call.verb, call.arg_values), False),
-                           (manager.offline_dir(call.arg_values), True)):
-            if raw is None or "://" in raw:
-                continue
-            path = _resolve_dir(raw, analysis.state(ins), call)
-            if path is None:
-                return f"{step} names the directory `{raw}`, which dfix cannot resolve; a cache mount may hide it"
-            dirs.append((path, step, reads))
-    for path, _, _ in dirs:
-        hit = next((t for t in targets if _overlaps(t, path)), None)
+    found = analysis.offline_use(stage, use.manager)
+    if found.unresolved:
+        return f"{found.unresolved}, which dfix cannot resolve; a cache mount may hide it"
+    for d in found.dirs:
+        hit = next((t for t in targets if _overlaps(t, d.path)), None)
         if hit is None:
             continue
-        fetch = next((st for p, st, reads in dirs if not reads and _overlaps(p, path)), None)
-        reader = next((st for p, st, reads in dirs if reads and _overlaps(p, path)), None)
-        what = (f"{fetch} stores packages in {path}" if fetch else f"{reader} installs from {path}") + (
+        fetch = next((o.step for o in found.dirs if not o.read_offline and _overlaps(o.path, d.path)), None)
+        reader = next((o.step for o in found.dirs if o.read_offline and _overlaps(o.path, d.path)), None)
+        what = (f"{fetch} stores packages in {d.path}" if fetch else f"{reader} installs from {d.path}") + (
             f" that {reader} installs from without the network" if fetch and reader else "")
         return f"{what}; a cache mount at {hit} would take them out of the image, and {_NOT_STORAGE}"
     return None
-
-
-def _resolve_dir(raw: str, state: State, call: Call) -> str | None:
-    env = {k: v for k, v in state.env.items() if v is not None}
-    value = expand(raw, {**env, **call.env})
-    if value is None:
-        return None
-    if posixpath.isabs(value):
-        return posixpath.normpath(value)
-    cwd = call.command.cwd
-    base = cwd if cwd and posixpath.isabs(cwd) else (posixpath.join(state.workdir, cwd or "") if state.workdir else None)
-    return posixpath.normpath(posixpath.join(base, value)) if base else None
 
 
 def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use: _Use, targets: list[str],
