@@ -60,6 +60,21 @@ class ImageFiles:
         return None
 
 
+    def holds(self, context_path: str) -> bool:
+        """Whether any copy in force brought the context file ``context_path`` in, wherever it landed."""
+        for entry in self.entries:
+            if entry.kind == "file" and entry.context_path == context_path:
+                return True
+            if entry.kind == "dir" and self.context.is_file(context_path) and (
+                    entry.context_path == "." or context_path.startswith(entry.context_path.rstrip("/") + "/")):
+                return True
+        return False
+
+    def unknown_copy(self) -> Instruction | None:
+        """The first copy dfix cannot follow (`COPY --from`, a variable), which may bring anything."""
+        return next((e.instruction for e in self.entries if e.kind == "unknown"), None)
+
+
 def _under(path: str, prefix: str) -> bool:
     return prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
@@ -110,6 +125,35 @@ def record_copy(files: ImageFiles, ins: Instruction, state: State) -> None:
                     files.dirs.add(dest_abs)
 
 
+def record_binds(files: ImageFiles, ins: Instruction, state: State) -> None:
+    """Add a RUN's bind mounts of context files, which the stage holds while that RUN runs.
+
+    `RUN --mount=type=bind,source=package-lock.json,target=package-lock.json npm ci` reads
+    the lockfile as surely as a COPY before it would; a bind from another stage or image
+    (`from=`) is unknown over its target.
+    """
+    from .runs import mount_fields, mount_target
+
+    for fields in mount_fields(ins):
+        raw = mount_target(fields)
+        if fields["type"] != "bind" or not raw:
+            continue
+        target = expand(raw, state.env, ins.command.escape)
+        if target is None or (not posixpath.isabs(target) and state.workdir is None):
+            files.entries.append(Entry("unknown", "/", instruction=ins))
+            continue
+        target = posixpath.normpath(posixpath.join(state.workdir or "/", target))
+        source = expand(fields.get("source") or fields.get("src") or ".", state.env, ins.command.escape)
+        if "from" in fields or source is None:
+            files.entries.append(Entry("unknown", target, instruction=ins))
+            continue
+        clean = posixpath.normpath(source.strip("/")) if source.strip("/") else "."
+        if clean == "." or files.context.is_dir(clean):
+            files.entries.append(Entry("dir", target, clean, ins))
+        elif files.context.is_file(clean):
+            files.entries.append(Entry("file", target, clean, ins))
+
+
 def _top_matches(ctx: "BuildContext", clean: str) -> list[str]:
     from ..context import has_glob_meta
 
@@ -120,9 +164,9 @@ def _top_matches(ctx: "BuildContext", clean: str) -> list[str]:
     return [clean] if ctx.exists(clean) else []
 
 
-def image_files_before(df: Dockerfile, stage: Stage, upto: Instruction, states: dict[int, State],
+def image_files_before(df: Dockerfile, stage: Stage, upto: Instruction | None, states: dict[int, State],
                        context: "BuildContext") -> ImageFiles:
-    """Context files in the image just before ``upto``, following the stage's parents.
+    """Context files in the image just before ``upto`` (None: after the stage), following the stage's parents.
 
     RUN effects are not modelled here: rules that care what a RUN writes check it themselves.
     """

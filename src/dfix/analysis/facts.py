@@ -19,7 +19,9 @@ from ..dockerfile import Dockerfile, Instruction, Stage
 
 if TYPE_CHECKING:
     from ..context import BuildContext
+    from ..managers import Manager
     from .copies import ImageFiles
+    from .offline import OfflineUse
     from .stacks.attribute import StageReport
 
 
@@ -71,6 +73,7 @@ class Analysis:
     facts: ContextFacts | None = None
     dockerfile_dir: str = "."  # the Dockerfile's folder, relative to the context
     _image_files: dict[int, "ImageFiles"] = field(default_factory=dict, repr=False)
+    _offline: dict[tuple[int, str], "OfflineUse"] = field(default_factory=dict, repr=False)
 
     @cached_property
     def states(self) -> dict[int, State]:
@@ -105,3 +108,32 @@ class Analysis:
             assert self.context is not None, "image files need a build context"
             self._image_files[id(ins)] = image_files_before(self.dockerfile, stage, ins, self.states, self.context)
         return self._image_files[id(ins)]
+
+    def files_at(self, stage: Stage, ins: Instruction) -> "ImageFiles":
+        """The context files the stage holds while ``ins`` runs: copies before it, and its own bind mounts."""
+        from .copies import ImageFiles, record_binds
+
+        before = self.image_files_before(stage, ins)
+        if ins.keyword != "RUN" or not ins.flag_values("mount"):
+            return before
+        files = ImageFiles(before.context, list(before.entries), set(before.dirs))
+        record_binds(files, ins, self.state(ins))
+        return files
+
+    def offline_use(self, stage: Stage, manager: "Manager") -> "OfflineUse":
+        """What the stages sharing ``stage``'s layers read offline with ``manager`` (see offline.py)."""
+        key = (id(stage), manager.name)
+        if key not in self._offline:
+            from .offline import offline_use
+
+            self._offline[key] = offline_use(self.dockerfile, self.states, stage, manager)
+        return self._offline[key]
+
+    def stage_files(self, stage: Stage) -> "ImageFiles":
+        """The context files the stage has copied in by its end (following its parents)."""
+        if id(stage) not in self._image_files:
+            from .copies import image_files_before
+
+            assert self.context is not None, "image files need a build context"
+            self._image_files[id(stage)] = image_files_before(self.dockerfile, stage, None, self.states, self.context)
+        return self._image_files[id(stage)]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 from ..dockerfile import Instruction, TextEdit
+from ..dockerfile.expand import expand
 from ..shell.parse import Command, ShellScript, Word, parse_shell
 
 
@@ -48,15 +49,34 @@ def _readable_script(ins: Instruction) -> ShellScript | None:
     return script if script.parsed else None
 
 
-def mount_targets(ins: Instruction, types: tuple[str, ...] = ("cache",)) -> list[str]:
-    """Targets of the instruction's ``--mount`` flags of the given types, normalised."""
+def mount_fields(ins: Instruction) -> list[dict[str, str]]:
+    """The fields of each ``--mount`` flag (`type` defaults to bind, as in BuildKit)."""
     out = []
     for value in ins.flag_values("mount"):
         fields = dict(part.split("=", 1) if "=" in part else (part, "") for part in value.split(","))
-        if fields.get("type", "bind") in types:
-            target = fields.get("target") or fields.get("dst") or fields.get("destination")
-            if target:
-                out.append(posixpath.normpath(target))
+        fields.setdefault("type", "bind")
+        out.append(fields)
+    return out
+
+
+def mount_target(fields: dict[str, str]) -> str | None:
+    return fields.get("target") or fields.get("dst") or fields.get("destination")
+
+
+def mount_targets(ins: Instruction, types: tuple[str, ...] = ("cache",),
+                  env: Mapping[str, str | None] | None = None) -> list[str]:
+    """Targets of the instruction's ``--mount`` flags of the given types, normalised.
+
+    With ``env``, `${GOMODCACHE}` is expanded as BuildKit does; a target it cannot expand
+    stays as written, so it matches nothing and a caller can tell it is unknown by its `$`.
+    """
+    out = []
+    for fields in mount_fields(ins):
+        target = mount_target(fields)
+        if fields["type"] in types and target:
+            if env is not None and "$" in target:
+                target = expand(target, env, ins.command.escape) or target
+            out.append(posixpath.normpath(target))
     return out
 
 

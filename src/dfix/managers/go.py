@@ -66,9 +66,13 @@ GO = Manager(
                     persistent=True, caches=(0,)),
         # The build cache (GOCACHE) is a pure cache, used only by commands that compile.
         MountRecipe(frozenset({"build", "install", "test", "generate", "vet", "run"}), caches=(1,),
-                    unused_with=frozenset({"-a"})),
+                    unused_with=frozenset({"-a"}), rebuildable=True),
     ),
     no_download_flags=frozenset({"-mod=vendor"}),
+    # With the proxy off, a build reads modules only from GOMODCACHE. -mod=mod can still fetch,
+    # but builds that set it in GOFLAGS rely on a pre-downloaded cache: treated the same (a
+    # skipped mount costs speed, a pruned one the build).
+    offline_env=(("GOPROXY", "off"), ("GOFLAGS", "-mod=mod")),
     # Since Go 1.16 builds run with -mod=readonly; `go mod download` of the main module's
     # requirements does not edit go.mod (it may add go.sum lines only with -modfile tricks).
     lock_policy="go build and go mod download do not rewrite go.mod or go.sum (-mod=readonly since Go 1.16)",

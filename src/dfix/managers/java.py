@@ -55,6 +55,8 @@ MAVEN = Manager(
                         stores_outputs=frozenset({"install", "deploy", "install:install", "deploy:deploy"}),
                         relocated_by=(("settings.xml", "localRepository"), ("maven.config", "maven.repo.local"))),),
     offline_only_flags=frozenset({"-o", "--offline"}),
+    # Maven 3.9 and later read extra arguments from MAVEN_ARGS.
+    offline_env=(("MAVEN_ARGS", "-o"), ("MAVEN_ARGS", "--offline")),
     exact_opt_out="Maven resolves fixed versions from pom.xml; it has no lockfile",
     deps_only=DepsOnly(goal="dependency:go-offline"),
     builds_download=True,

@@ -39,8 +39,12 @@ NPM = Manager(
     manifests=("package.json",), lockfiles=("package-lock.json", "npm-shrinkwrap.json"),
     config_files=(".npmrc",), install_outputs=NODE_MODULES,
     caches=(CacheSpec(("NPM_CONFIG_CACHE", "npm_config_cache"), ".npm"),),
+    # `npm install` with a lockfile in sync installs what it pins: --prefer-offline then only
+    # skips revalidating cached metadata (measured: without it a dependency change with a mount
+    # rebuilds as slowly as with none).
     mounts=(MountRecipe(frozenset({"ci", "clean-install", "install", "i"}), offline_flag="--prefer-offline",
-                        offline_verbs=frozenset({"ci", "clean-install"}), location_options=("--cache",)),),
+                        offline_verbs=frozenset({"ci", "clean-install", "install", "i", "isntall"}),
+                        offline_exact_verbs=frozenset({"ci", "clean-install"}), location_options=("--cache",)),),
     config_setters={"cache": "NPM_CONFIG_CACHE"},
     offline_only_flags=frozenset({"--offline"}),
     lock_writes={v: LockWrite(("package-lock.json", "npm-shrinkwrap.json"),

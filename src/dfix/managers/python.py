@@ -20,6 +20,10 @@ VALUE_FLAGS = frozenset({"-r", "--requirement", "--requirements", "-c", "--const
                          "--abi", "--src", "--progress-bar", "--extra", "--group", "--only-group", "--package",
                          "--directory", "--project", "--with", "--without", "--only", "-E", "--extras", "-G",
                          "--dev-group", "--index", "--default-index", "-C", "--config-settings"})
+# pip's options naming the directory a download or wheel build stores packages in.
+STORE_DIR_FLAGS = {"download": ("-d", "--dest"),
+                   "wheel": ("-w", "--wheel-dir")}
+_PIP_VALUE_FLAGS = VALUE_FLAGS | {f for flags in STORE_DIR_FLAGS.values() for f in flags}
 # pip spells them singular; uv pip also accepts the plural.
 REQUIREMENT_FLAGS = ("-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints")
 PROJECT_DIR_FLAGS = ("--directory", "--project", "-C")
@@ -67,7 +71,7 @@ def classify_pip(manager: Manager, verb: str | None, args: list["Word"]) -> Clas
     rest = rest[rest.index(verb) + 1 :] if verb in rest else rest
     files = requirement_files(rest)
     editable = _editable(rest)
-    targets = [a for a in operands(rest, VALUE_FLAGS) if is_local_path(a)]
+    targets = [a for a in operands(rest, _PIP_VALUE_FLAGS) if is_local_path(a)]
     if editable and is_local_path(editable):
         targets.append(editable)
     if targets:
@@ -113,6 +117,10 @@ PIP = Manager(
     caches=(PIP_CACHE,),
     mounts=(MountRecipe(frozenset({"install", "wheel", "download"}), defeating_flags=frozenset({"--no-cache-dir"}),
                         defeating_env=("PIP_NO_CACHE_DIR",), location_options=("--cache-dir",)),),
+    # `pip download -d DIR` / `pip wheel -w DIR` store packages that `pip install --no-index
+    # --find-links DIR` reads instead of the network: DIR is storage, never a cache mount.
+    store_dir_flags=STORE_DIR_FLAGS,
+    offline_dirs=("--no-index", ("-f", "--find-links")),
     exact_opt_out="a pinned requirements file is pip's lockfile; pip has no lockfile-exact switch",
     deps_only_opt_out="`pip install .` takes its dependency list from the build backend",
 )

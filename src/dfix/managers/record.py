@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from .argv import option_value
+
 if TYPE_CHECKING:
     from ..shell.parse import Word
 
@@ -68,9 +70,12 @@ class MountRecipe:
     verbs: frozenset[str | None]  # verbs that download; None: the bare program
     subdirs: tuple[str, ...] = ("",)  # mount these below the cache directory
     # Flag added so the tool reads its cache first, and the verbs it is safe for (only
-    # lockfile-exact installs: with a range, a cached older version could win).
+    # installs the lockfile pins: with a range, a cached older version could win). A verb of
+    # ``offline_exact_verbs`` pins itself (`npm ci` fails rather than resolve); any other needs
+    # the stage to hold a lockfile in sync with the manifest (the record's ``exact.sync_check``).
     offline_flag: str | None = None
     offline_verbs: frozenset[str | None] = frozenset()
+    offline_exact_verbs: frozenset[str | None] = frozenset()
     offline_requires: frozenset[str] = frozenset()  # ...and only when one of these flags is present
     defeating_flags: frozenset[str] = frozenset()  # removed when the mount is added
     defeating_env: tuple[str, ...] = ()  # set in the environment, the tool ignores any cache
@@ -99,6 +104,9 @@ class MountRecipe:
     settings_decide: bool = False
     # Flags with which the call never reads this cache (`go build -a` rebuilds everything).
     unused_with: frozenset[str] = frozenset()
+    # What an offline call needs is never here: the cache is rebuilt from what it does need
+    # (Go's build cache, from the module sources), so an offline reader does not pin it to a layer.
+    rebuildable: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,14 @@ class Manager:
     # `<program> config set KEY DIR` moves the cache as this env var would.
     config_setters: Mapping[str, str] = field(default_factory=dict)
     offline_only_flags: frozenset[str] = frozenset()  # the call works only from what is cached
+    # Set in the call's environment (inline or ENV), these make it read only what is cached:
+    # (variable, one word of its value) -> GOPROXY=off.
+    offline_env: tuple[tuple[str, str], ...] = ()
+    # A fetch that stores packages in a directory it names (`pip download -d DIR`): verb -> options.
+    store_dir_flags: Mapping[str | None, tuple[str, ...]] = field(default_factory=dict)
+    # An install that reads such a directory instead of the network: (the flag that turns the
+    # network off, the options naming the directory) -> (`--no-index`, (`--find-links`, `-f`)).
+    offline_dirs: tuple[str, tuple[str, ...]] | None = None
     no_download_flags: frozenset[str] = frozenset()  # with these (in the call or its env) nothing is downloaded
     # Lockfiles.
     lock_writes: Mapping[str | None, LockWrite] = field(default_factory=dict)
@@ -211,3 +227,24 @@ class Manager:
 
     def lock_write(self, verb: str | None) -> LockWrite | None:
         return self.lock_writes.get(verb)
+
+    def reads_offline(self, values: list[str], env: Mapping[str, str]) -> str | None:
+        """How a call reads only what is cached (`--offline`, `GOPROXY=off`), or None when it may fetch."""
+        flag = next((v for v in values if v in self.offline_only_flags), None)
+        if flag is not None:
+            return flag
+        for var, word in self.offline_env:
+            if word in (env.get(var) or "").replace(",", " ").replace("|", " ").split():
+                return f"{var}={env[var]}"
+        return None
+
+    def stored_dir(self, verb: str | None, values: list[str]) -> str | None:
+        """The directory a fetch stores packages in (`pip download -d DIR`), as written."""
+        names = self.store_dir_flags.get(verb)
+        return option_value(values, names) if names else None
+
+    def offline_dir(self, values: list[str]) -> str | None:
+        """The directory an install reads instead of the network (`--no-index --find-links DIR`)."""
+        if self.offline_dirs is None or self.offline_dirs[0] not in values:
+            return None
+        return option_value(values, self.offline_dirs[1])

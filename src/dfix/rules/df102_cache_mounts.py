@@ -12,6 +12,7 @@ from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.expand import expand, opaque_option
 from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
+from ..analysis.lockheld import held_lockfile
 from ..analysis.mountable import apt_updates_first, builder_blocks
 from ..analysis.pkgindex import later_apt_without_update
 from ..analysis.runs import RunScript, mount_targets, remove_command, remove_word, run_script, shell_texts
@@ -61,7 +62,8 @@ class CacheMounts(Rule):
     like when set. For a non-root user
     the mount gets that user's `uid`/`gid`. It also makes the mount pay off: `npm ci`
     gets `--prefer-offline` (without it npm downloads everything again, measured 0.95x
-    the no-mount rebuild time; with it 0.38x), `yarn --frozen-lockfile` too; and it
+    the no-mount rebuild time; with it 0.38x), and so do `npm install` and `yarn
+    --frozen-lockfile` when the stage holds an in-sync lockfile; and it
     removes what empties the cache (`--no-cache-dir`, `npm cache clean --force`,
     `rm -rf ~/.cache/pip`).
 
@@ -89,21 +91,31 @@ class CacheMounts(Rule):
     RUNs. Go modules, the Maven repository and Gradle's caches are read by later steps,
     so they are mounted only when every RUN of the related stages that uses the tool
     gets the same mount, nothing is copied into or out of them, no RUN reads them
-    directly, the image does not run the tool at start-up, and no call works offline
-    (`mvn -o`, `gradle --offline`) or stores the project's own artifacts there
-    (`mvn install` followed by another build): a builder that restores layers from a
-    registry cache does not restore mounts, so those calls would find nothing. Nor are
+    directly, the image does not run the tool at start-up, and no call stores the
+    project's own artifacts there (`mvn install` followed by another build). Nor are
     they mounted where system packages install files (`/usr`, `/opt`, `/var/lib`, ...:
     `-Dmaven.repo.local=/usr/share/maven-repo` holds what `apt-get install` put there),
     or on a call that only prints the version or help (`mvn -v`). Maven
     and Gradle are skipped when a `settings.xml`, `.mvn/maven.config` or
     `gradle.properties` in the context may move the cache; pdm when its settings may
     link the install into the cache (`install.cache`).
+    A cache mount is not storage: BuildKit prunes it (unused for 48 h once past 512 MB)
+    while it keeps the layers, and CI layer caches never carry it. So no cache is mounted,
+    on the fetch nor on the reader, when a call of the stage (or of the stages sharing its
+    layers) reads it without the network: `pnpm install --offline` after `pnpm fetch`,
+    `mvn -o` or `MAVEN_ARGS=--offline` after `dependency:go-offline`, `yarn --offline`,
+    `gradle --offline`, a go build with `GOPROXY=off` or `GOFLAGS=-mod=mod` after `go mod
+    download` (the build cache is still mounted: it is rebuilt from the modules). A mount
+    never covers a directory a fetch stores packages in (`pip download -d DIR`, `pip wheel
+    -w DIR`) or an offline install reads (`pip install --no-index --find-links DIR`).
     Existing cache mounts are never duplicated. Cache-disabling flags are removed only
     when the mount replaces them, never added inside a mount. Poetry gets mounts on its
     `cache` and `artifacts` directories only, since its virtualenvs live beside them.
-    `--prefer-offline` is added only to lockfile-exact installs, where a cached answer
-    cannot change which versions are installed. Yarn 2+ is mounted only with
+    `--prefer-offline` is added only where a cached answer cannot change which versions
+    are installed: `npm ci`, or an install (`npm install`, `yarn --frozen-lockfile`) whose
+    lockfile the stage holds at that line (copied or bind-mounted in, through
+    .dockerignore) in sync with package.json. A lockfile the repository has but the stage
+    never copies pins nothing, and the fix message says so. Yarn 2+ is mounted only with
     `nodeLinker: node-modules` and its global cache (yarn 4's default), when `yarn`
     provably runs it (`yarnPath`, or `corepack enable` before): with Plug'n'Play the
     cache *is* the installed packages.
@@ -164,7 +176,13 @@ class CacheMounts(Rule):
         if owner is None:
             yield self.skip(ins.line, f"the uid of user {state.user!r} is not known, so the cache would be unwritable")
             return
-        existing = mount_targets(ins)
+        # BuildKit expands `target=${GOMODCACHE}` from ENV/ARG: compare the directory, not the text.
+        existing = mount_targets(ins, env=state.env)
+        unexpanded = next((t for t in existing if "$" in t), None)
+        if unexpanded is not None:
+            yield self.skip(ins.line, f"an existing cache mount targets `{unexpanded}`, which dfix cannot expand "
+                                      "here: it may already be the cache")
+            return
         mounts: list[tuple[str, str]] = []  # (target, extra options)
         edits: list[TextEdit] = []
         notes: list[str] = []
@@ -202,11 +220,11 @@ class CacheMounts(Rule):
                     return
             if use.recipe.persistent and not _downloads_needed(ctx_context, use):
                 continue  # nothing to keep: a mount would only add its empty parent dirs to the image
-            if use.recipe.persistent:
-                reason = _persistent_blocker(df, stage, ins, use, targets, states)
-                if reason:
-                    yield self.skip(ins.line, reason)
-                    continue
+            reason = (_persistent_blocker(df, stage, ins, use, targets, states) if use.recipe.persistent else None) \
+                or _offline_reader(analysis, stage, use) or _stored_dir_blocker(analysis, stage, use, targets)
+            if reason:
+                yield self.skip(ins.line, reason)
+                continue
             options = f",sharing={use.recipe.sharing}" if use.recipe.sharing else owner
             for target in targets:
                 covered = any(_overlaps(target, t) for t in existing)
@@ -220,10 +238,12 @@ class CacheMounts(Rule):
                 if word.value in use.recipe.defeating_flags:
                     edits.append(remove_word(run, use.words, word))
                     notes.append(f"drop {word.value}")
-            offline = _offline_edit(run, use)
+            offline, why_not = _offline_edit(analysis, stage, run, use)
             if offline is not None and not any(e.start == offline.start for e in edits):
                 edits.append(offline)
                 notes.append(use.recipe.offline_flag or "")
+            elif why_not:
+                notes.append(why_not)
         if not mounts and not edits:
             yield self.note(ins.line, "the cache is already mounted, or there is nothing to keep")
             return
@@ -347,18 +367,32 @@ def _keep_edit(run: RunScript, use: _Use, targets: list[str]) -> TextEdit | None
     return TextEdit(at, at, f" {r.keep_args}")
 
 
-def _offline_edit(run: RunScript, use: _Use) -> TextEdit | None:
-    r = use.recipe
-    if not r.offline_flag or use.verb not in r.offline_verbs:
-        return None
-    values = {w.value for w in use.words}
-    if r.offline_flag in values or "--offline" in values:
-        return None
-    if r.offline_requires and not (values & r.offline_requires):
-        return None
+def _offline_edit(analysis: Analysis, stage: Stage, run: RunScript, use: _Use) -> tuple[TextEdit | None, str | None]:
+    """`--prefer-offline` where a cached answer cannot change what is installed, or why not.
+
+    Only an install that pins itself (`npm ci`) or that the stage's own lockfile pins: a
+    lockfile the repository has but no COPY brought in leaves yarn 1 resolving each range
+    to whatever the cache holds.
+    """
+    r, values = use.recipe, [w.value for w in use.words]
+    if not r.offline_flag or use.verb not in r.offline_verbs or use.call.kind is not Kind.INSTALL:
+        return None, None  # `npm install express` adds a package: a cached range would win
+    if r.offline_flag in values or set(values) & use.manager.offline_only_flags:
+        return None, None
+    if r.offline_requires and not (set(values) & r.offline_requires):
+        return None, None
+    if use.verb not in r.offline_exact_verbs:
+        spec = use.manager.exact
+        if spec is None or spec.blocked(values):
+            return None, None
+        if analysis.context is None:
+            return None, f"no {r.offline_flag}: no build context to read the lockfile from"
+        held = held_lockfile(analysis, stage, run.instruction, use.call, use.manager, spec)
+        if held.lockfile is None:
+            return None, f"no {r.offline_flag}: {held.reason}"
     anchor = use.verb_word if use.verb_word is not None else use.command.program_words()[1][0]
     at = run.raw_point(anchor.end)
-    return TextEdit(at, at, f" {r.offline_flag}")
+    return TextEdit(at, at, f" {r.offline_flag}"), None
 
 
 def _empties_cache(cmd: Command, uses: list[_Use], targets: list[str]) -> bool:
@@ -475,13 +509,14 @@ def _names_cache(text: str, target: str) -> bool:
     return bool(tail) and tail in text
 
 
-def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, targets: list[str]) -> str | None:
+def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, targets: list[str],
+                    state: State) -> str | None:
     """Why a later RUN may read the cache without getting the mount: it runs what dfix does not know.
 
     `make build` or `./build.sh` may run the tool (`go build`) and read its cache; with the
     cache in a mount it would find it empty and download everything again on every build.
     """
-    if all(any(_overlaps(existing, t) for existing in mount_targets(ins)) for t in targets):
+    if all(any(_overlaps(existing, t) for existing in mount_targets(ins, env=state.env)) for t in targets):
         return None  # it mounts the cache itself
     if run is None:
         scripts = [parse_shell(text) for text in shell_texts(ins)] if ins.keyword == "RUN" else []
@@ -498,6 +533,42 @@ def _unknown_reader(run: RunScript | None, ins: Instruction, manager: Manager, t
         what = script.source(cmd)
         return (f"line {ins.line} runs `{what}`, which dfix does not know to leave {manager.name} alone: it may "
                 f"read the {manager.name} cache, which a mount would take out of the image")
+    return None
+
+
+# Why a cache mount cannot stand in for a layer, said once for every skip that rests on it.
+_NOT_STORAGE = ("a cache mount is not storage: BuildKit prunes it while keeping the layers, and a restored "
+                "layer cache never carries it")
+
+
+def _offline_reader(analysis: Analysis, stage: Stage, use: _Use) -> str | None:
+    """Why the cache must stay in a layer: a call reads it without the network (`pnpm install --offline`).
+
+    When the fetch's layer is reused and its mount has been pruned, the offline call finds
+    nothing and fails (ERR_PNPM_NO_OFFLINE_TARBALL): the mount must go on neither step.
+    """
+    found = analysis.offline_use(stage, use.manager)
+    if use.recipe.rebuildable or found.reader is None:
+        return None
+    source = f"what {found.fetch} downloaded" if found.fetch else f"the {use.manager.name} cache"
+    return f"{found.reader} reads {source} without the network ({found.how}); {_NOT_STORAGE}, so it stays in a layer"
+
+
+def _stored_dir_blocker(analysis: Analysis, stage: Stage, use: _Use, targets: list[str]) -> str | None:
+    """Why a target overlaps a directory a fetch stores packages in (`pip download -d DIR`), or an
+    offline install reads (`pip install --no-index --find-links DIR`): that directory is storage."""
+    found = analysis.offline_use(stage, use.manager)
+    if found.unresolved:
+        return f"{found.unresolved}, which dfix cannot resolve; a cache mount may hide it"
+    for d in found.dirs:
+        hit = next((t for t in targets if _overlaps(t, d.path)), None)
+        if hit is None:
+            continue
+        fetch = next((o.step for o in found.dirs if not o.read_offline and _overlaps(o.path, d.path)), None)
+        reader = next((o.step for o in found.dirs if o.read_offline and _overlaps(o.path, d.path)), None)
+        what = (f"{fetch} stores packages in {d.path}" if fetch else f"{reader} installs from {d.path}") + (
+            f" that {reader} installs from without the network" if fetch and reader else "")
+        return f"{what}; a cache mount at {hit} would take them out of the image, and {_NOT_STORAGE}"
     return None
 
 
@@ -533,23 +604,21 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use:
             if uses_tool and run is None:
                 return f"line {ins.line} uses {name} in a form dfix cannot read, and would lose the cache"
             later = (s.index, s.instructions.index(ins)) > (stage.index, stage.instructions.index(mounted))
-            reader = _unknown_reader(run, ins, manager, targets) if later else None
+            reader = _unknown_reader(run, ins, manager, targets, states[id(ins)]) if later else None
             if reader:
                 return reader
             tool_uses = [u for u in _uses(run) if u.recipe is recipe] if run is not None else []
             if not tool_uses and any(_names_cache(ins.args, t) for t in targets):
                 return f"line {ins.line} reads the {name} cache directly, so it must stay in a layer"
             for other in tool_uses:
-                offline = next((w.value for w in other.words if w.value in manager.offline_only_flags), None)
-                if offline:
-                    return (f"line {ins.line} runs {name} {offline}, which needs the downloads "
-                            "in a layer: a restored layer cache does not bring a cache mount's contents back")
                 stored = next((w.value for w in other.words if w.value in recipe.stores_outputs), None)
                 if stored:
                     storing = storing or (ins.line, stored)
             if tool_uses:
                 tool_runs += 1
-            for existing in mount_targets(ins):
+            for existing in mount_targets(ins, env=states[id(ins)].env):
+                if "$" in existing:
+                    return f"line {ins.line} mounts a cache at `{existing}`, which dfix cannot expand: it may be the {name} cache"
                 if any(_overlaps(existing, t) and existing != t for t in targets):
                     return f"line {ins.line} already mounts {existing}; dfix does not mix its own mount with it"
             for other in _uses(run) if run is not None else []:

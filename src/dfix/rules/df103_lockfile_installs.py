@@ -5,9 +5,10 @@ from __future__ import annotations
 import posixpath
 from typing import Iterable
 
-from ..analysis.copies import UNKNOWN
-from ..dockerfile import TextEdit
-from ..managers import Call, ExactInstall, Kind, recognise
+from ..analysis.facts import Analysis
+from ..analysis.lockheld import held_lockfile
+from ..dockerfile import Stage, TextEdit
+from ..managers import Call, ExactInstall, Kind, Manager, recognise
 from ..analysis.runs import RunScript, run_script
 from .base import Finding, Rule, RuleContext, Safety
 
@@ -17,9 +18,10 @@ class LockfileInstalls(Rule):
 
     ## What it does
     Turns `npm install` into `npm ci`, and adds `--frozen-lockfile` to `yarn install`
-    (yarn 1) and `pnpm install`, when the lockfile is in the build context, has been copied into the
-    install's directory before the RUN, and records exactly the dependencies
-    package.json declares.
+    (yarn 1) and `pnpm install`, when the stage holds the lockfile at the install (copied
+    into the install's directory before the RUN, or bind-mounted there by it, through
+    .dockerignore) and it records exactly the dependencies package.json declares. What the
+    repository has does not count: a lockfile no COPY brings in pins nothing.
 
     ## Why is this bad?
     `npm install` and a bare `yarn` may resolve newer versions than the lockfile, and
@@ -53,7 +55,8 @@ class LockfileInstalls(Rule):
     Both need the lockfile and package.json readable from the context and in
     agreement (for npm, lockfile v2/v3 root entry equal to package.json's dependency maps; for
     yarn 1, every `name@range` locked). Otherwise the fix is skipped with the reason:
-    lockfile missing or not copied before the install, lockfile stale, lockfile v1,
+    lockfile missing from the context, never copied by the stage, copied elsewhere or
+    after the install, hidden behind a copy dfix cannot follow, lockfile stale, lockfile v1,
     workspaces (member entries are not verified), yarn 2+ lockfiles, `npm install <pkg>`,
     global installs, `--prefix`/`--cwd`. Installs with package arguments are not touched.
     """
@@ -64,7 +67,6 @@ class LockfileInstalls(Rule):
     applicability = "safe or unsafe"  # by manager: npm and pnpm depend on the image's tool version
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        build_context = ctx.build_context
         df = ctx.dockerfile
         for stage in df.stages:
             for ins in stage.instructions[1:]:
@@ -73,53 +75,33 @@ class LockfileInstalls(Rule):
                     continue
                 for cmd in run.commands:
                     call = recognise(cmd)
-                    spec = _exact_form(call)
-                    if spec is None:
+                    found = _exact_form(call)
+                    if found is None:
                         continue
-                    if build_context is None:
+                    if ctx.build_context is None:
                         yield self.skip(ins.line, "no build context to read the lockfile from")
                         continue
-                    state = ctx.analysis.state(ins)
-                    files = ctx.analysis.image_files_before(stage, ins)
-                    yield from self._check_install(run, call, spec, state.workdir, files, build_context)
+                    yield from self._check_install(ctx.analysis, stage, run, call, *found)
 
-    def _check_install(self, run: RunScript, call: Call, spec: ExactInstall, workdir, files, context):
+    def _check_install(self, analysis: Analysis, stage: Stage, run: RunScript, call: Call, manager: Manager,
+                       spec: ExactInstall):
         line = run.instruction.line
-        cmd = call.command
         words = [call.program or ""] + call.arg_values
         if spec.exact_already(words) or spec.blocked(words):
             return
-        cwd = _cwd(workdir, cmd.cwd)
-        if cwd is None:
-            yield self.skip(line, f"the directory `{' '.join(words[:2])}` runs in is not known")
-            return
-        manifest = files.lookup(posixpath.join(cwd, "package.json"))
-        if manifest in (None, UNKNOWN):
+        held = held_lockfile(analysis, stage, run.instruction, call, manager, spec)
+        if held.no_project:
             return  # no project here that dfix can see; nothing to make exact
-        project = posixpath.dirname(manifest) or "."
-        lock_in_context = next((n for n in spec.lockfiles if context.is_file(posixpath.join(project, n))), None)
-        if lock_in_context is None:
-            yield self.skip(line, f"no {spec.lockfiles[-1]} in the build context next to {manifest}")
+        if held.lockfile is None:
+            yield self.skip(line, held.reason or "the lockfile is not in the stage")
             return
-        lock_ctx = posixpath.normpath(posixpath.join(project, lock_in_context))
-        copied = files.lookup(posixpath.join(cwd, lock_in_context))
-        if copied != lock_ctx:
-            yield self.skip(line, f"{lock_ctx} is not copied into {cwd} before the install")
-            return
-        stale = posixpath.join(project, "node_modules") if project != "." else "node_modules"
-        if context.is_dir(stale):
+        project = posixpath.dirname(held.manifest) if held.manifest else ""
+        stale = posixpath.join(project, manager.install_outputs[0]) if manager.install_outputs else None
+        if stale and analysis.context.is_dir(stale):
             # npm ci deletes node_modules first; install would keep what the context brought in.
             yield self.skip(line, f"{stale}/ is in the build context (add it to .dockerignore)")
             return
-        pkg_text, lock_text = context.read_text(manifest), context.read_text(lock_ctx)
-        if pkg_text is None or lock_text is None:
-            yield self.skip(line, f"cannot read {manifest} or {lock_ctx}")
-            return
-        mismatch = spec.sync_check(pkg_text, lock_text)
-        if mismatch:
-            yield self.skip(line, mismatch)
-            return
-        yield from self._rewrite(run, call, spec, lock_ctx)
+        yield from self._rewrite(run, call, spec, held.lockfile)
 
     def _rewrite(self, run: RunScript, call: Call, spec: ExactInstall, lock: str) -> Iterable[Finding]:
         anchor = call.command.program_words()[1][0] if call.verb_word is None else call.verb_word
@@ -136,19 +118,11 @@ class LockfileInstalls(Rule):
                        safety=Safety.SAFE if spec.safe else Safety.UNSAFE)
 
 
-def _exact_form(call: Call) -> ExactInstall | None:
+def _exact_form(call: Call) -> tuple[Manager, ExactInstall] | None:
     """The lockfile-exact form of this install, from the first record that has one (yarn: yarn 1's)."""
     if call.kind is not Kind.INSTALL:
         return None  # `npm install express` adds a package; `npm i -g` installs a tool
     for manager in call.managers:
         if manager.exact is not None and call.verb in manager.exact.verbs:
-            return manager.exact
+            return manager, manager.exact
     return None
-
-
-def _cwd(workdir: str | None, cd: str | None) -> str | None:
-    if cd is None:
-        return workdir
-    if posixpath.isabs(cd):
-        return posixpath.normpath(cd)
-    return posixpath.normpath(posixpath.join(workdir, cd)) if workdir else None

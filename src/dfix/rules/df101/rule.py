@@ -512,8 +512,8 @@ def _becomes_exact(run: RunScript, ic: InstallCommand, manager: Manager, stack: 
     if call.verb not in exact.verbs or exact.blocked(values) or exact.exact_already(values):
         return False
     root = "" if stack.root in ("", ".") else stack.root + "/"
-    package_json, lock = context.read_text(f"{root}package.json"), context.read_text(lockfile)
-    return package_json is not None and lock is not None and exact.sync_check(package_json, lock) is None
+    manifest, lock = context.read_text(f"{root}{manager.manifests[0]}"), context.read_text(lockfile)
+    return manifest is not None and lock is not None and exact.sync_check(manifest, lock) is None
 
 
 def _runtime_lockfile_reader(df: Dockerfile, manager: Manager) -> Instruction | None:
