@@ -73,6 +73,15 @@ def _lock_json(ctx: BuildContext, stack: Stack) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _dev_locked(ctx: BuildContext, stack: Stack) -> int | None:
+    """How many packages npm's lockfile installs for development only (None: not an npm lockfile)."""
+    lock = _lock_json(ctx, stack)
+    packages = lock.get("packages") if lock else None
+    if not isinstance(packages, dict):
+        return None
+    return sum(1 for path, entry in packages.items() if path and isinstance(entry, dict) and entry.get("dev") is True)
+
+
 def _check_native(facts: StageFacts, ctx: BuildContext, stack: Stack) -> None:
     """A native addon built in the full image may link libraries the -slim runtime lacks: fail closed."""
     line = facts.stage.from_instruction.line
@@ -208,7 +217,9 @@ def _render(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any, s
                        else f"what {facts.base} has beyond {runtime}")
     if dev:
         shown = ", ".join(dev[:3]) + (", ..." if len(dev) > 3 else "")
-        leaving.append(f"{len(dev)} devDependenc{'y' if len(dev) == 1 else 'ies'} ({shown})")
+        locked = _dev_locked(ctx, stack)
+        pulled = f", {locked} package{'s' * (locked != 1)} with what they pull in" if locked else ""
+        leaving.append(f"{len(dev)} devDependenc{'y' if len(dev) == 1 else 'ies'} ({shown}){pulled}")
     saving = saving_text(facts.base, runtime)
     message = (f"split into a production-dependencies stage and a runtime stage on {runtime}, leaving out "
                f"{' and '.join(leaving)}; the runtime keeps node, " + (f"the global install of "
