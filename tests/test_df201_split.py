@@ -162,3 +162,98 @@ def test_go_data_beside_the_binary(tmp_path):
                               "internal/x/x.go": "package x", "docs/a.md": "", "config.yaml": "", "Makefile": "",
                               "README.md": ""})
     assert _runtime_data(ctx) == [("templates", True), ("config.yaml", False)]
+
+
+# --- notes and sizes (issue 19) ------------------------------------------------------------
+
+def _report(case: str, tmp_path: Path, *args: str) -> dict:
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from dfix.cli import main
+
+    work = tmp_path / case
+    shutil.copytree(Path(__file__).resolve().parents[1] / "golden" / case, work)
+    result = CliRunner().invoke(main, ["--select", "DF201", "--unsafe-fixes", "--format", "json", *args,
+                                       str(work / "Dockerfile")])
+    return json.loads(result.stdout)["files"][0]
+
+
+def test_nothing_saved_is_a_note_not_a_skip(tmp_path):
+    report = _report("df201-node-nobuild-slim-nothing-saved", tmp_path)
+    assert not report["fixes"] and not report["skipped"]
+    assert [n["reason"] for n in report["notes"] if n["code"] == "DF201"] == [
+        "not split: node:20-slim is already a runtime image and the install leaves out (or there are no) "
+        "devDependencies: a split would save nothing"]
+
+
+def test_split_message_names_what_leaves_and_the_saving(tmp_path):
+    (fix,) = _report("df201-node-nobuild-full-base", tmp_path)["fixes"]
+    assert ("leaving out node:20's gcc/g++, make, python3 and git and 1 devDependency (is-number), 1 package with "
+            "what they pull in") in fix["message"]
+    assert "about 880 MB less" in fix["message"]
+
+
+def test_a_skip_says_what_a_split_would_save(tmp_path):
+    (skip,) = _report("df201-node-nobuild-native-skipped", tmp_path)["skipped"]
+    assert "bcrypt" in skip["reason"] and "would weigh about 880 MB less" in skip["reason"]
+
+
+def test_unknown_base_gets_a_note(tmp_path):
+    work = tmp_path / "ctx"
+    work.mkdir()
+    (work / "Dockerfile").write_text("FROM debian:12\nRUN true\nCMD [\"bash\"]\n")
+    import json
+
+    from click.testing import CliRunner
+
+    from dfix.cli import main
+
+    out = CliRunner().invoke(main, ["--select", "DF201", "--format", "json", str(work / "Dockerfile")]).stdout
+    notes = json.loads(out)["files"][0]["notes"]
+    assert any("not a Node, Go, Java or Python image" in n["reason"] for n in notes)
+
+
+@pytest.mark.parametrize("base, runtime, text", [
+    ("node:20", "node:20-slim", "about 880 MB less"),
+    ("golang:1.23", "gcr.io/distroless/static-debian12", "about 848 MB less"),
+    ("node:20-slim", "node:20-slim", ""),
+    ("myorg/node:20", "myorg/node:20-slim", ""),
+])
+def test_saving_from_the_approximate_sizes(base, runtime, text):
+    from dfix.rules.df201.plan import saving_text
+
+    assert (text in saving_text(base, runtime)) and (bool(text) == bool(saving_text(base, runtime)))
+
+
+def test_native_packages_read_from_yarn_and_pnpm_lockfiles():
+    from dfix.rules.df201.node_prod import _names_module, _text_native
+
+    assert _text_native('"bcrypt@^5.1.1":\n  version "5.1.1"\n') == "the dependency bcrypt"
+    assert _text_native("packages:\n  /left-pad@1.3.0:\n    requiresBuild: true\n")
+    assert _text_native('"ms@2.1.3":\n  version "2.1.3"\n') is None
+    assert _text_native('"bcryptjs@2.4.3":\n  version "2.4.3"\n') is None  # a pure-JS namesake
+    assert _names_module("require('jest')", "jest") and _names_module('import x from "lodash/fp"', "lodash")
+    assert not _names_module("require('jest-cli')", "jest")
+
+
+def test_only_official_node_images_get_a_derived_runtime():
+    from dfix.rules.df201.node import prod_runtime
+
+    assert prod_runtime("node:20", Settings()) == "node:20-slim"
+    assert prod_runtime("myorg/node:20", Settings()) == "myorg/node:20"
+
+
+@pytest.mark.parametrize("words, programs", [
+    (["npm", "install", "-g", "serve@14"], {"serve"}),
+    (["npm", "i", "--global", "pm2"], {"pm2", "pm2-runtime"}),
+    (["npm", "install", "-g", "serve", "forever"], set()),  # one unknown tool: the RUN is not placed
+    (["npm", "install", "serve"], set()),  # a project dependency, not a global tool
+    (["yarn", "global", "add", "serve"], set()),
+])
+def test_runtime_tools_are_known_global_installs_only(words, programs):
+    from dfix.rules.df201.node import _runtime_tools
+
+    assert _runtime_tools(words) == programs

@@ -4,7 +4,8 @@ For every tests/e2e/apps/split-*/ app (its split.json says how to reach it): the
 `dfix --write --unsafe-fixes` output is built in the lab next to the original with
 rebuild-bench (cold and source-edit phases, sizes recorded), the split image is run
 with its port published on 127.0.0.1 and must answer with the expected text, and
-its size must be below the original's. Timings are printed, never asserted;
+its size must be below the original's; with "install" in split.json, the split's source
+edit must not run a step naming that command. Timings are printed, never asserted;
 bench/split_e2e prints the same figures as a table.
 """
 
@@ -73,6 +74,10 @@ def test_split_app(name: str, rebuild_bench, tmp_path: Path):
     assert spec["expect"] in body, body
     # The original answers the same way: the split kept what the program needs, not more.
     assert spec["expect"] in answer(b["summary"]["cold"]["image"], spec["port"], spec["path"])
+    if spec.get("install"):
+        # The point of the split's deps stage: a source edit no longer re-runs the install.
+        assert not [step for step in a["summary"]["edit"]["executed"] if spec["install"] in step], \
+            a["summary"]["edit"]["executed"]
     size_before, size_after = b["final_size_bytes"], a["final_size_bytes"]
     print(f"{name}: image {size_before / 1e6:.0f} MB -> {size_after / 1e6:.0f} MB; source edit "
           f"{b['summary']['edit']['wall_s']} s -> {a['summary']['edit']['wall_s']} s")

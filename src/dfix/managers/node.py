@@ -60,6 +60,8 @@ NPM = Manager(
                                   "--package-lock-only", "--workspace", "-w", "--workspaces", "--location=global"}),
         sync_check=npm_lock_mismatch, new_verb="ci",
         why="npm versions disagree about which lockfiles are in sync"),
+    production_install="npm ci --omit=dev",
+    production_flags=frozenset({"--omit=dev", "--only=prod", "--only=production", "--production"}),
     deps_only_opt_out="npm install installs dependencies only",
 )
 
@@ -86,6 +88,8 @@ YARN_CLASSIC = Manager(
         exact_flags=frozenset({"--frozen-lockfile", "--immutable"}),
         blocking_flags=frozenset({"--cwd", "global", "--modules-folder", "--no-lockfile"}),
         sync_check=yarn_lock_mismatch, add_flag="--frozen-lockfile"),
+    production_install="yarn install --frozen-lockfile --production",
+    production_flags=frozenset({"--production", "--prod", "--production=true"}),
     deps_only_opt_out="yarn install installs dependencies only",
 )
 
@@ -155,6 +159,8 @@ PNPM = Manager(
                                   "--frozen-lockfile=false", "--prefer-frozen-lockfile", "--workspace-root", "-w"}),
         sync_check=pnpm_exact_check, add_flag="--frozen-lockfile",
         why="a lockfile from another pnpm major is migrated by a plain install"),
+    production_install="pnpm install --frozen-lockfile --prod",
+    production_flags=frozenset({"--prod", "-P", "--production"}),
     deps_only_opt_out="pnpm install installs dependencies only",
 )
 

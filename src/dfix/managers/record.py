@@ -215,6 +215,10 @@ class Manager:
     lockfile_read_by: frozenset[str] = frozenset()
     exact: ExactInstall | None = None
     exact_opt_out: str | None = None  # why there is no lockfile-exact form
+    # The lockfile-exact install of production dependencies only (`npm ci --omit=dev`), and the
+    # flags or env that make any install skip dev dependencies (DF201's runtime stages).
+    production_install: str | None = None
+    production_flags: frozenset[str] = frozenset()
     deps_only: DepsOnly | None = None
     deps_only_opt_out: str | None = None  # why a project install/build gets no dependencies-only step
     builds_download: bool = False  # a build downloads what is missing (go build, mvn package)

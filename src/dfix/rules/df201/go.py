@@ -8,8 +8,8 @@ from typing import Any
 from ...context import BuildContext
 from .knowledge import (GLIBC_GO_TAG_WORDS, GO_CGO_MODULES, GO_NON_RUNTIME_DIRS, GO_NON_RUNTIME_FILES,
                               GO_RUNTIME_FILE_SUFFIXES)
-from .plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, runtime_copy, tag_of,
-                         trim_after_last_run)
+from .plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, runtime_copy, saving_text,
+                   tag_of, trim_after_last_run)
 from .stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from ...analysis.stacks import Stack
 from ...analysis.stacks.base import flag_value
@@ -17,6 +17,9 @@ from ...analysis.stacks.go import directive_lines, recognise
 
 _SHELLESS = ("distroless", "scratch")
 _DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+# Top-level directories of a Linux image: a project copied to / beside them cannot be told apart.
+_SYSTEM_DIRS = frozenset({"bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc", "root",
+                          "run", "sbin", "srv", "sys", "tmp", "usr", "var", "go"})
 _GO_MODULE_FILES = frozenset({"go.mod", "go.sum", "go.work", "go.work.sum"})
 
 
@@ -49,6 +52,7 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
                                                         for i in facts.tail):
         raise CannotSplit(facts.command_line, f"a shell-form CMD needs /bin/sh, which {image} does not have")
     data = _runtime_data(ctx) if facts.copies_whole_context else []
+    _check_root_data(facts, data)
     copies = [runtime_copy("build", binary, binary, facts.chown)]
     copies += [runtime_copy(None, path + ("/" if is_dir else ""), f"./{path}" + ("/" if is_dir else ""), facts.chown)
                for path, is_dir in data]
@@ -58,11 +62,24 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
         build_steps.insert(index, "ENV CGO_ENABLED=0\n")
     shown = ", ".join(p for p, _ in data) or "no data files"
     cgo = {"set": "CGO_ENABLED=0, ", "already": "", None: "cgo as it was, "}[static]
-    message = (f"split into build and runtime stages: the runtime image ({image}) gets {binary} "
-               f"({cgo}beside it: {shown})")
+    saving = saving_text(facts.base, image)
+    message = (f"split into build and runtime stages: the Go toolchain of {facts.base}, the module and build caches "
+               f"and the source leave the image; the runtime image ({image}) keeps {binary} ({cgo}beside it: "
+               f"{shown})" + (f"; {saving}" if saving else ""))
     return finish("split_go.Dockerfile.j2", facts, message, from_args=facts.from_args, build_steps=build_steps,
                   runtime_image=image, config=facts.verbatim(facts.config), workdir=facts.workdir, copies=copies,
                   tail=facts.verbatim(facts.tail))
+
+
+def _check_root_data(facts: StageFacts, data: list[tuple[str, bool]]) -> None:
+    """At /, a data directory of the project may be a system one the runtime base fills differently."""
+    if facts.workdir != "/":
+        return
+    clash = [path for path, _ in data if path in _SYSTEM_DIRS]
+    if clash:
+        raise CannotSplit(facts.stage.from_instruction.line,
+                          f"the project sits at / and has its own {clash[0]}/, which would merge into the runtime "
+                                   "base's")
 
 
 def _check_only_go_copied(facts: StageFacts, ctx: BuildContext) -> None:

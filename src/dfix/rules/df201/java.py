@@ -12,6 +12,7 @@ from ...images import repository
 from .knowledge import JAVA_RUNTIME_IMAGE, MAVEN_FAT_JAR_PLUGINS
 from .plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, require_literal_base,
                          runtime_copy, tag_of, trim_after_last_run)
+from .plan import saving_text
 from .stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from ...analysis.stacks import Stack
 from ...analysis.stacks.java import recognise
@@ -58,7 +59,10 @@ def _render(facts: StageFacts, settings: Any, jar: str) -> Plan:
         raise CannotSplit(line, f"the Java major version of {facts.base} is not in its tag")
     image = configured or JAVA_RUNTIME_IMAGE.format(major=major)
     copies = [runtime_copy("build", jar, jar, facts.chown)]
-    message = f"split into build and runtime stages: the runtime image ({image}) gets {jar} only"
+    saving = saving_text(facts.base, image)
+    message = (f"split into build and runtime stages: the JDK and build tool of {facts.base}, the downloaded "
+               f"artifacts and the source leave the image; the runtime image ({image}) keeps {jar} only"
+               + (f"; {saving}" if saving else ""))
     return finish("split_java.Dockerfile.j2", facts, message, from_args=facts.from_args,
                   build_steps=facts.verbatim(trim_after_last_run(facts.build_steps)), runtime_image=image,
                   config=facts.verbatim(facts.config),

@@ -52,19 +52,55 @@ NODE_OUTPUT_OVERRIDES: dict[str, tuple[tuple[str, ...], str]] = {
     "ng": (("angular.json",), "outputPath"),
 }
 
-# How each package manager installs everything (lockfile-exact) and production dependencies only.
+# How each package manager installs everything lockfile-exact (the production-only form is
+# the catalogue's `production_install`).
 NODE_INSTALLS: dict[str, dict[str, str]] = {
-    "npm": {"lockfile": "package-lock.json", "all": "npm ci", "prod": "npm ci --omit=dev", "run": "npm run"},
-    "yarn-classic": {"lockfile": "yarn.lock", "all": "yarn install --frozen-lockfile",
-                     "prod": "yarn install --frozen-lockfile --production", "run": "yarn"},
-    "pnpm": {"lockfile": "pnpm-lock.yaml", "all": "pnpm install --frozen-lockfile",
-             "prod": "pnpm install --frozen-lockfile --prod", "run": "pnpm run"},
+    "npm": {"lockfile": "package-lock.json", "all": "npm ci", "run": "npm run"},
+    "yarn-classic": {"lockfile": "yarn.lock", "all": "yarn install --frozen-lockfile", "run": "yarn"},
+    "pnpm": {"lockfile": "pnpm-lock.yaml", "all": "pnpm install --frozen-lockfile", "run": "pnpm run"},
 }
+# Packages that compile a native addon (or fetch one built for the image's libraries) at
+# install time. Built in the full image, they may link libraries the -slim runtime lacks,
+# so a split whose runtime base differs stops at them (with the lockfile's own
+# `hasInstallScript` / `requiresBuild` marks, which name any other).
+NODE_NATIVE_PACKAGES = frozenset({
+    "bcrypt", "sharp", "canvas", "sqlite3", "better-sqlite3", "node-sass", "argon2", "bufferutil", "utf-8-validate",
+    "grpc", "leveldown", "re2", "cpu-features", "kerberos", "libxmljs", "libxmljs2", "zeromq", "node-pty", "usb",
+    "serialport", "@serialport/bindings-cpp", "node-gyp", "node-rdkafka", "oracledb", "ibm_db", "farmhash",
+    "microtime", "deasync", "fibers", "ref-napi", "ffi-napi", "@tensorflow/tfjs-node", "robotjs", "epoll",
+    "i2c-bus", "onoff", "diskusage", "unix-dgram", "heapdump", "segfault-handler", "sodium-native", "keytar",
+})
+# Pure-JavaScript tools an image installs globally to run the app (`npm install -g serve`),
+# with the programs they provide: the split installs them again in the runtime stage.
+NODE_RUNTIME_TOOLS: dict[str, tuple[str, ...]] = {
+    "serve": ("serve",),
+    "http-server": ("http-server",),
+    "pm2": ("pm2", "pm2-runtime"),
+}
+# What a full `node:N` image has that its -slim sibling has not (the buildpack layers).
+NODE_FULL_IMAGE_EXTRAS = "gcc/g++, make, python3 and git"
 # Commands in a single-stage Node image that only prepare or clean up and that the split
 # makes moot (it copies production dependencies and the build output only).
 NODE_PRUNE_COMMANDS = {("npm", "prune"), ("yarn", "autoclean"), ("pnpm", "prune"), ("npm", "cache")}
 # Runtime images: the official -slim variant of the same major.
 NODE_SLIM_SUFFIX = "-slim"
+
+
+# --- approximate image sizes --------------------------------------------------------------
+
+# Uncompressed sizes in MB (linux/amd64) of official images of recent tags, by repository and
+# variant ("full", "slim", "alpine", "jdk", "jre"). APPROXIMATE: used only to say roughly what a
+# split saves or would save; tags and releases vary by tens of MB.
+APPROX_IMAGE_MB: dict[tuple[str, str], int] = {
+    ("node", "full"): 1100, ("node", "slim"): 220, ("node", "alpine"): 140,
+    ("python", "full"): 1000, ("python", "slim"): 130, ("python", "alpine"): 55,
+    ("golang", "full"): 850, ("golang", "alpine"): 250,
+    ("eclipse-temurin", "jdk"): 420, ("eclipse-temurin", "jre"): 270, ("openjdk", "jdk"): 470,
+    ("maven", "full"): 520, ("gradle", "full"): 720,
+    ("gcr.io/distroless/static-debian12", "full"): 2, ("gcr.io/distroless/cc-debian12", "full"): 25,
+    ("gcr.io/distroless/base-debian12", "full"): 20,
+    ("debian", "full"): 120, ("debian", "slim"): 75,
+}
 
 
 # --- dev and test images (must not split) ------------------------------------------------

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...context import BuildContext
+from ...images import repository
 from ...analysis.runs import RunScript
 from ...shell.parse import Command, parse_shell
-from .knowledge import (DEV_SCRIPT_NAMES, NODE_BUILD_TOOLS, NODE_INSTALLS, NODE_OUTPUT_OVERRIDES,
-                              NODE_PRUNE_COMMANDS, NODE_SLIM_SUFFIX)
-from .plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, require_literal_base,
-                         runtime_copy, tag_of)
-from .stage import CannotSplit, StageFacts, check_not_dev, command_argv
+from .knowledge import (DEV_SCRIPT_NAMES, NODE_BUILD_TOOLS, NODE_FULL_IMAGE_EXTRAS, NODE_INSTALLS,
+                        NODE_OUTPUT_OVERRIDES, NODE_PRUNE_COMMANDS, NODE_RUNTIME_TOOLS, NODE_SLIM_SUFFIX)
+from .plan import (Plan, check_healthcheck, configured_runtime, finish, image_variant, require_command,
+                   require_literal_base, runtime_copy, saving_text, tag_of)
+from .node_prod import manifest_copies, plan_prod
+from .stage import CannotSplit, DevImage, NothingToSplit, StageFacts, check_not_dev, command_argv
 from ...managers import by_name, cache_dirs_for
 from ...analysis.stacks import Stack
 from ...analysis.stacks.node import LIFECYCLE_SCRIPTS, read_json, recognise
@@ -27,24 +29,41 @@ _CLEANUP_TARGETS = ("node_modules", "/root/.npm", "/root/.cache", "/tmp/", "/usr
 @dataclass
 class NodeSteps:
     install_run: RunScript | None = None
+    install_cmd: Command | None = None  # the install command in that RUN
     setup: list[str] = field(default_factory=list)  # RUN lines that put the package manager in place
     builds: list[tuple[Command, RunScript, str]] = field(default_factory=list)  # command, its RUN, script name
+    tools: list[str] = field(default_factory=list)  # RUN lines installing a known runtime tool globally
+    tool_bins: set[str] = field(default_factory=set)  # the programs those put on the PATH
+    drops_node_modules: bool = False  # node_modules is removed after the build: the image ships none
+
+
+def prod_runtime(base: str, settings: Any) -> str:
+    """The runtime of a split with no build step: derived only for the official node images."""
+    if configured_runtime(settings, "node") or repository(base) == "node":
+        return runtime_image(base, settings)
+    return base
 
 
 def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> Plan | None:
     install = NODE_INSTALLS.get(stack.package_manager)
-    if install is None:
+    record = by_name(stack.package_manager)
+    if install is None or record is None or record.production_install is None:
         raise CannotSplit(facts.stage.from_instruction.line,
                           f"{stack.package_manager}: no production-only install form is modelled for it")
     require_literal_base(facts, settings, "node")
     _check_project(facts, ctx, stack, install["lockfile"])
     steps = _steps(facts)
-    if not steps.builds:
-        return None  # nothing is built: the image ships its source, a split buys only the dev dependencies
     pkg = read_json(ctx, "package.json") or {}
+    if not steps.builds and facts.command is None:
+        # Likely a base for other images or an interactive one: nothing says what the runtime needs.
+        raise NothingToSplit(facts.stage.from_instruction.line, "no CMD or ENTRYPOINT and nothing built: the "
+                                                                "image runs its base's default command")
     argv = command_argv(require_command(facts))
     check_healthcheck(facts)
-    _check_runtime_command(facts, pkg, argv)
+    _check_runtime_command(facts, pkg, argv, steps.tool_bins)
+    if not steps.builds:
+        # The image ships its source as it is: only where node_modules comes from changes.
+        return plan_prod(facts, ctx, stack, settings, steps, pkg, argv, prod_runtime(facts.base, settings))
     output, extras = _output_dir(facts, ctx, pkg, steps, argv)
     return _render(facts, ctx, stack, settings, install, steps, output, extras)
 
@@ -98,10 +117,18 @@ def _steps(facts: StageFacts) -> NodeSteps:
         if invocation is not None and invocation.kind == "install" and not invocation.project_dir:
             if steps.builds:
                 raise CannotSplit(line, "an install after the build step")
-            steps.install_run = run
+            steps.install_run, steps.install_cmd = run, cmd
         elif invocation is not None and invocation.kind == "build" and not invocation.project_dir:
             steps.builds.append((cmd, run, _script_name(words)))
+        elif _runtime_tools(words):
+            # A global tool the CMD may run (`serve -s build`): installed again in the runtime stage.
+            steps.tools.append(f"RUN {run.script.source(cmd)}")
+            steps.tool_bins |= _runtime_tools(words)
         elif (cmd.program, words[1] if len(words) > 1 else None) in NODE_PRUNE_COMMANDS or _cleanup(cmd, words):
+            if cmd.program == "rm" and any(w.rstrip("/").endswith("node_modules") for w in words[1:]):
+                if not steps.builds and steps.install_run is not None:
+                    raise CannotSplit(line, "node_modules is removed after the install with no build in between")
+                steps.drops_node_modules = bool(steps.builds)
             continue
         elif (cmd.program, words[1] if len(words) > 1 else None) in _SETUP or _installs_pnpm(words):
             if steps.install_run is not None:
@@ -130,6 +157,22 @@ def _cleanup(cmd: Command, words: list[str]) -> bool:
                                      for c in _CLEANUP_TARGETS) for t in targets)
 
 
+def _runtime_tools(words: list[str]) -> set[str]:
+    """The programs a global `npm install -g` of known pure-JavaScript runtime tools provides (empty: not one)."""
+    if words[:1] != ["npm"] or len(words) < 3 or words[1] not in ("install", "i", "add") or \
+            not any(w in ("-g", "--global") for w in words):
+        return set()
+    names = [_package_name(w) for w in words[2:] if not w.startswith("-")]
+    if not names or any(name not in NODE_RUNTIME_TOOLS for name in names):
+        return set()
+    return {program for name in names for program in NODE_RUNTIME_TOOLS[name]}
+
+
+def _package_name(spec: str) -> str:
+    """`serve@14` -> `serve`, `@scope/tool@1` -> `@scope/tool`."""
+    return spec[0] + spec[1:].partition("@")[0] if spec else spec
+
+
 def _installs_pnpm(words: list[str]) -> bool:
     return words[:1] == ["npm"] and any(w in ("-g", "--global") for w in words) and \
         all(w.split("@", 1)[0] in ("pnpm", "yarn") for w in words[2:] if not w.startswith("-"))
@@ -140,7 +183,7 @@ def _scripts(pkg: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(scripts, dict) else {}
 
 
-def _check_runtime_command(facts: StageFacts, pkg: dict[str, Any], argv: list[str]) -> None:
+def _check_runtime_command(facts: StageFacts, pkg: dict[str, Any], argv: list[str], tools: set[str]) -> None:
     line = facts.command_line
     check_not_dev(argv, line)
     program = posixpath.basename(argv[0]) if argv else ""
@@ -150,7 +193,7 @@ def _check_runtime_command(facts: StageFacts, pkg: dict[str, Any], argv: list[st
     if program in ("npm", "yarn"):
         name = _script_name(argv)
         if name in DEV_SCRIPT_NAMES:
-            raise CannotSplit(line, f"the image is a development or test environment: its CMD runs the `{name}` script")
+            raise DevImage(line, f"the image is a development or test environment: its CMD runs the `{name}` script")
         script = _scripts(pkg).get(name)
         if script is None:
             raise CannotSplit(line, f"the CMD runs the `{name}` script, which package.json does not define")
@@ -158,10 +201,10 @@ def _check_runtime_command(facts: StageFacts, pkg: dict[str, Any], argv: list[st
         for cmd in parse_shell(script).commands:
             words = [w.value for w in cmd.program_words()[1]]
             check_not_dev(words, line, f"`{name}` script")
-            if cmd.program not in ("node", *deps):
+            if cmd.program not in ("node", *deps, *tools):
                 raise CannotSplit(line, f"the `{name}` script runs {cmd.program}, which is not node or a "
                                         "production dependency")
-    elif program != "node":
+    elif program != "node" and program not in tools:
         raise CannotSplit(line, f"the CMD runs {program or 'nothing'}: only node, npm and yarn are known to be in "
                                 "the runtime image")
 
@@ -201,6 +244,8 @@ def _output_dir(facts: StageFacts, ctx: BuildContext, pkg: dict[str, Any], steps
             raise CannotSplit(line, f"the build runs the `{name}` script, which package.json does not define")
         for tool_cmd in parse_shell(script).commands:
             tool = tool_cmd.program or ""
+            if tool in steps.tool_bins:
+                raise CannotSplit(line, f"the build runs {tool}, installed globally, which the build stage lacks")
             if tool not in NODE_BUILD_TOOLS:
                 continue
             directory = _tool_output(ctx, tool, [w.value for w in tool_cmd.program_words()[1]])
@@ -311,19 +356,6 @@ def runtime_image(base: str, settings: Any) -> str:
     return base + NODE_SLIM_SUFFIX
 
 
-def _manifest_copies(stack: Stack) -> list[str]:
-    by_dir: dict[str, list[str]] = {}
-    for path in stack.install_inputs:
-        if path.endswith("/"):
-            continue
-        by_dir.setdefault(posixpath.dirname(path), []).append(path)
-    lines = []
-    for directory, files in sorted(by_dir.items()):
-        dest = "./" if not directory else f"{directory}/"
-        lines.append("COPY " + " ".join(files) + " " + dest)
-    return lines
-
-
 def _render(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any, install: dict[str, str],
             steps: NodeSteps, output: str, extras: list[str]) -> Plan:
     install_ins = steps.install_run.instruction
@@ -343,15 +375,25 @@ def _render(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any, i
         raise CannotSplit(install_ins.line, "the package manager's cache directory is not known")
     build_run = " && ".join(run.script.source(cmd) for cmd, run, _ in steps.builds)
     workdir = facts.workdir
-    copies = [runtime_copy("prod-deps", f"{workdir}/node_modules", "./node_modules", facts.chown),
-              runtime_copy(None, "package.json", "./", facts.chown),
-              runtime_copy("build", f"{workdir}/{output}", f"./{output}", facts.chown)]
+    # When the original removed node_modules after the build, its image had none: neither has the split's.
+    copies = [] if steps.drops_node_modules else [runtime_copy("prod-deps", f"{workdir}/node_modules",
+                                                               "./node_modules", facts.chown)]
+    copies += [runtime_copy(None, "package.json", "./", facts.chown),
+               runtime_copy("build", f"{workdir}/{output}", f"./{output}", facts.chown)]
     copies += [runtime_copy(None, e, f"./{e}", facts.chown) for e in extras]
     image = runtime_image(facts.base, settings)
-    message = (f"split into build and runtime stages: the runtime image ({image}) gets production dependencies, "
-               f"package.json and {output}/ only")
+    toolchain = f"{facts.base}'s {NODE_FULL_IMAGE_EXTRAS}, " if image_variant(facts.base) == "full" and \
+        image != facts.base else ""
+    saving = saving_text(facts.base, image)
+    keeps = ", ".join(["node"] + (["production dependencies"] if not steps.drops_node_modules else []) +
+                      [f"the global install of {' '.join(sorted(steps.tool_bins))}"] * bool(steps.tools))
+    message = (f"split into build and runtime stages: {toolchain}the devDependencies and the source leave the "
+               f"image; the runtime image ({image}) keeps {keeps}, package.json and {output}/ only"
+               + (f"; {saving}" if saving else ""))
     return finish("split_node.Dockerfile.j2", facts, message, from_args=facts.from_args, workdir=workdir,
-                  pre_install=facts.verbatim(before_install), setup=steps.setup, manifests=_manifest_copies(stack),
-                  cache=cache[0].path, install_all=install["all"], install_prod=install["prod"],
-                  replay=facts.verbatim(replay), build_run=build_run, runtime_image=image,
+                  pre_install=facts.verbatim(before_install), setup=steps.setup, manifests=manifest_copies(stack),
+                  cache=cache[0].path, install_all=install["all"],
+                  install_prod=by_name(stack.package_manager).production_install,
+                  replay=facts.verbatim(replay), build_run=build_run, runtime_image=image, tools=steps.tools,
+                  prod_deps=not steps.drops_node_modules,
                   config=facts.verbatim(facts.config), copies=copies, tail=facts.verbatim(facts.tail))

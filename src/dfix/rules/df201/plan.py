@@ -7,7 +7,7 @@ from typing import Any
 
 from ...dockerfile import Instruction
 from ...images import repository
-from .knowledge import RUNTIME_IMAGE_KEYS
+from .knowledge import APPROX_IMAGE_MB, RUNTIME_IMAGE_KEYS
 from .stage import CannotSplit, StageFacts
 from ...templates_env import render
 
@@ -79,3 +79,24 @@ def require_literal_base(facts: StageFacts, settings: Any, key: str) -> None:
         raise CannotSplit(facts.stage.from_instruction.line,
                           f"the base image comes from a variable ({facts.from_args}): a runtime image derived from "
                           f"its default would not follow --build-arg (set [tool.dfix.runtime-images] {key})")
+
+
+def image_variant(image: str) -> str:
+    """"alpine", "slim", "jre", "jdk" or "full": the tag word that decides an official image's size."""
+    tag = (tag_of(image) or "").lower()
+    for word in ("alpine", "slim", "jre", "jdk"):
+        if word in tag:
+            return word
+    return "jdk" if repository(image) in ("eclipse-temurin", "openjdk") else "full"
+
+
+def approx_size_mb(image: str) -> int | None:
+    return APPROX_IMAGE_MB.get((repository(image), image_variant(image)))
+
+
+def saving_text(base: str, runtime: str) -> str:
+    """What the runtime base saves against the build base, from the table of approximate sizes ("" unknown)."""
+    before, after = approx_size_mb(base), approx_size_mb(runtime)
+    if before is None or after is None or before <= after:
+        return ""
+    return f"about {before - after} MB less ({base} ~{before} MB, {runtime} ~{after} MB, approximate sizes)"

@@ -12,6 +12,7 @@ from .knowledge import (DEV_RUNTIME_LIBS, PYTHON_BUILD_ONLY_PACKAGES, PYTHON_FUL
 from .plan import (Plan, check_healthcheck, configured_runtime, finish, require_command, require_literal_base,
                          tag_of)
 from .plan import trim_after_last_run
+from .plan import saving_text
 from .stage import CannotSplit, StageFacts, check_not_dev, command_argv
 from ...analysis.stacks import Stack
 from ...analysis.stacks.base import positionals
@@ -56,8 +57,9 @@ def plan(facts: StageFacts, ctx: BuildContext, stack: Stack, settings: Any) -> P
     image = runtime_image(facts.base, settings)
     sources = [i for i in facts.copies]
     dropped = ", ".join(_name(p) for p in build_only) or "the build image's compilers and headers"
-    message = (f"split into build and runtime stages: the runtime image ({image}) gets the virtualenv and the "
-               f"source, without {dropped}")
+    saving = saving_text(facts.base, image)
+    message = (f"split into build and runtime stages: {dropped} leave the image; the runtime image ({image}) keeps "
+               f"the virtualenv and the source" + (f"; {saving}" if saving else ""))
     return finish("split_python.Dockerfile.j2", facts, message, from_args=facts.from_args, venv=PYTHON_VENV,
                   before_venv=facts.verbatim(steps[:index]), after_venv=facts.verbatim(steps[index:]),
                   runtime_image=image, runtime_packages=runtime, config=facts.verbatim(facts.config),

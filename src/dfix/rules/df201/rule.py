@@ -6,13 +6,14 @@ from typing import Iterable
 
 from ...dockerfile import Dockerfile, TextEdit
 from ...analysis.runs import run_script
-from .stage import CannotSplit, analyse
+from .stage import CannotSplit, DevImage, NothingToSplit, analyse, expanded_base
 from ...analysis.stacks.attribute import image_ecosystem
 from ..base import Finding, Rule, RuleContext, Safety
 
 
 # The stack's command kinds (from the detectors) that make a stage worth splitting.
-_BUILDS = {"node": ("build",), "go": ("build",), "java": ("build",), "python": ("install", "project")}
+# Node: an install alone is worth a split too (production dependencies on the -slim image).
+_BUILDS = {"node": ("build", "install"), "go": ("build",), "java": ("build",), "python": ("install", "project")}
 
 
 class MultistageSplit(Rule):
@@ -29,8 +30,15 @@ class MultistageSplit(Rule):
       and the build output only. The output directory comes from evidence (tsconfig's
       `outDir`, the vite/next/nest/webpack/react-scripts conventions unless their config
       moves it, or the CMD's path into a directory the build creates).
+    - Node with no build step (the image ships its source): a stage on the original base
+      runs the package manager's production-only lockfile-exact install, and the runtime
+      stage (`node:<major>-slim` for the official full images) gets that node_modules and
+      the original COPYs. Only when something leaves (the full image's compilers, python3
+      and git, or devDependencies the original installed) and no dependency may build a
+      native addon against the full image's libraries.
     - Go: the original steps in the toolchain image, then the binary and the non-Go
-      directories and files the original image had beside it, on a small base
+      directories and files the original image had beside it, on a small base (also with
+      no WORKDIR: the binary in the toolchain's default directory, or at /)
       (`CGO_ENABLED=0` and a static base only when every Go file is readable and none
       imports "C"; otherwise cgo stays as it was and the base is a glibc one).
     - Java: the original Maven/Gradle (or javac and `jar`) steps, then the jar (named
@@ -39,6 +47,11 @@ class MultistageSplit(Rule):
       virtualenv and the source on the `-slim` image of the same Python, with the runtime
       libraries of the `-dev` packages the build needed (`libpq5` for `libpq-dev`) and
       without compilers.
+
+    Each split's message names what leaves the image and what the runtime keeps, with the
+    size saved from a table of approximate official image sizes; a single-stage image left
+    alone gets the reason (a note with `-v` and in JSON when there was nothing to gain) and,
+    where the sizes are known, what a split would save.
 
     Runtime images can be set per stack in `[tool.dfix.runtime-images]`. ENV, ARG, LABEL,
     EXPOSE, VOLUME, STOPSIGNAL, USER, ENTRYPOINT and CMD are carried to the runtime stage
@@ -108,28 +121,45 @@ class MultistageSplit(Rule):
             yield from self._already_split(df)
             return
         stage = df.stages[0]
+        line = stage.from_instruction.line
         ecosystem = _ecosystem(ctx)
         if ecosystem is None:
+            yield self.note(line, "not split: the base image is not a Node, Go, Java or Python image")
             return
-        context = ctx.build_context
-        if context is None:
-            yield self.skip(stage.from_instruction.line, "no build context to read the project from")
+        if ctx.build_context is None:
+            yield self.skip(line, "no build context to read the project from")
             return
+        saving = _saving(ecosystem, expanded_base(df, stage), ctx.settings)
         stack = _stack(ctx, ecosystem)
         if stack is None and ecosystem == "java":
             if not _runs(stage, "javac"):
-                return  # no Maven or Gradle project and nothing compiled
-        elif stack is None or not any(c.kind in _BUILDS[ecosystem] for c in stack.install_commands):
-            return  # nothing is built or installed here: no toolchain to leave behind
+                yield self.note(line, "not split: no Maven or Gradle project and nothing compiled" + saving)
+                return
+        elif stack is None:
+            yield self.note(line, f"not split: no single {ecosystem} project found in the stage" + saving)
+            return
+        elif not any(c.kind in _BUILDS[ecosystem] for c in stack.install_commands):
+            yield self.note(line, "not split: nothing is built or installed in the image, so no toolchain to leave "
+                                  "behind" + saving)
+            return
+        yield from self._split(ctx, ecosystem, stack, saving)
+
+    def _split(self, ctx: RuleContext, ecosystem: str, stack, saving: str) -> Iterable[Finding]:
         from .planners import PLANNERS
 
+        df = ctx.dockerfile
+        stage = df.stages[0]
         try:
-            facts = analyse(df, stage, ctx.analysis.states)
-            plan = PLANNERS[ecosystem](facts, context, stack, ctx.settings)
+            facts = analyse(df, stage, ctx.analysis.states, root_ok=ecosystem == "go")
+            plan = PLANNERS[ecosystem](facts, ctx.build_context, stack, ctx.settings)
+        except NothingToSplit as exc:
+            yield self.note(exc.line, f"not split: {exc.reason}")
+            return
         except CannotSplit as exc:
-            yield self.skip(exc.line, f"not split: {exc.reason}")
+            yield self._cannot(exc, ecosystem, stack, saving)
             return
         if plan is None:
+            yield self.note(stage.from_instruction.line, "not split: nothing is built here" + saving)
             return
         start = stage.from_instruction.start
         end = stage.instructions[-1].end
@@ -137,6 +167,16 @@ class MultistageSplit(Rule):
         message = plan.message + (f"; {dropped} comment line(s) inside the stage are not carried over" if dropped
                                   else "")
         yield self.fix(message, stage.from_instruction.line, [TextEdit(start, end, _keep_end(df, end, plan.text))])
+
+    def _cannot(self, exc: CannotSplit, ecosystem: str, stack, saving: str) -> Finding:
+        if ecosystem == "node" and not saving and not any(c.kind == "build" for c in stack.install_commands):
+            # Nothing built, on an image with no known slimmer runtime: only devDependencies
+            # could leave, worth a split when it can be made, not a warning when it cannot.
+            return self.note(exc.line, f"not split: {exc.reason}")
+        if isinstance(exc, DevImage):
+            return self.skip(exc.line, f"not split: {exc.reason}; an image whose CMD runs the built program "
+                                       "instead could be split")
+        return self.skip(exc.line, f"not split: {exc.reason}" + saving)
 
     def _already_split(self, df: Dockerfile) -> Iterable[Finding]:
         final = df.stages[-1]
@@ -146,6 +186,16 @@ class MultistageSplit(Rule):
             yield self.skip(final.from_instruction.line,
                             f"not split: already multi-stage, but the final stage builds on the toolchain image "
                             f"{base}; dfix does not rework existing stages")
+
+
+def _saving(ecosystem: str, base: str, settings) -> str:
+    """"; a split would save about N MB (...)" from the table of approximate sizes, or ""."""
+    from .planners import expected_runtime
+    from .plan import saving_text
+
+    runtime = expected_runtime(ecosystem, base, settings)
+    text = saving_text(base, runtime) if runtime else ""
+    return f"; a split onto {runtime} would weigh {text}" if text else ""
 
 
 def _runs(stage, program: str) -> bool:

@@ -39,6 +39,14 @@ class CannotSplit(Exception):
         self.reason = reason
 
 
+class DevImage(CannotSplit):
+    """The image runs the toolchain, a dev server or tests: no split keeps it working, so no saving is offered."""
+
+
+class NothingToSplit(CannotSplit):
+    """The stage was looked at and a split would buy nothing (a note, shown with -v)."""
+
+
 @dataclass
 class StageFacts:
     df: Dockerfile
@@ -92,15 +100,16 @@ class StageFacts:
         return [(run, cmd) for run in self.runs for cmd in run.commands]
 
 
-def analyse(df: Dockerfile, stage: Stage, states: Mapping[int, State]) -> StageFacts:
+def analyse(df: Dockerfile, stage: Stage, states: Mapping[int, State], root_ok: bool = False) -> StageFacts:
     """The facts of ``stage`` (``states``: the build state before each instruction, by id);
-    raises CannotSplit with the first obstacle."""
+    raises CannotSplit with the first obstacle. ``root_ok``: the planner can place files
+    built in the base image's default directory or at / (Go moves only its binary)."""
     state = states[id(stage.from_instruction)]
     if state.base is None:
         raise CannotSplit(stage.from_instruction.line,
                           f"the base image `{stage.base}` has a variable dfix cannot expand")
     words = stage.from_instruction.args.split()
-    facts = StageFacts(df, stage, states, _expanded_base(df, stage), words[0], workdir="")
+    facts = StageFacts(df, stage, states, expanded_base(df, stage), words[0], workdir="")
     _check_command_first(stage)
     workdirs: list[Instruction] = []
     seen_build_step = False
@@ -141,12 +150,12 @@ def analyse(df: Dockerfile, stage: Stage, states: Mapping[int, State]) -> StageF
         else:
             raise CannotSplit(ins.line, f"{kw} is not an instruction the split knows how to place")
     _check_values(stage, states)
-    facts.workdir = _workdir(stage, states, workdirs)
+    facts.workdir = _workdir(stage, states, workdirs, root_ok)
     facts.command, facts.command_line = _command(facts)
     return facts
 
 
-def _expanded_base(df: Dockerfile, stage: Stage) -> str:
+def expanded_base(df: Dockerfile, stage: Stage) -> str:
     from ...analysis.buildstate import global_arg_values
 
     return expand(stage.base, global_arg_values(df)) or stage.base
@@ -195,12 +204,12 @@ def _check_values(stage: Stage, states: Mapping[int, State]) -> None:
                 raise CannotSplit(ins.line, f"{ins.keyword} {name} {what}: what it changes at build time is unknown")
 
 
-def _workdir(stage: Stage, states: Mapping[int, State], workdirs: list[Instruction]) -> str:
+def _workdir(stage: Stage, states: Mapping[int, State], workdirs: list[Instruction], root_ok: bool) -> str:
     final = states[id(stage)].workdir
     line = workdirs[-1].line if workdirs else stage.from_instruction.line
     if final is None:
         raise CannotSplit(line, "the WORKDIR is not known statically")
-    if final == "/" or not workdirs:
+    if (final == "/" or not workdirs) and not root_ok:
         raise CannotSplit(line, "no WORKDIR: the application lives in the image's root directory")
     return final
 
@@ -272,13 +281,13 @@ def check_not_dev(argv: list[str], line: int, what: str = "CMD") -> None:
     program = posixpath.basename(argv[0])
     rest = " ".join(argv[1:])
     if program in _BUILD_TOOLS:
-        raise CannotSplit(line, f"its {what} runs the build tool {program} at start-up: the runtime needs the "
+        raise DevImage(line, f"its {what} runs the build tool {program} at start-up: the runtime needs the "
                                 "toolchain")
     if program in DEV_PROGRAMS:
-        raise CannotSplit(line, f"the image is a development or test environment: its {what} runs {program}")
+        raise DevImage(line, f"the image is a development or test environment: its {what} runs {program}")
     for prog, sub in DEV_SUBCOMMANDS:
         if program == prog and (rest == sub or rest.startswith(sub + " ") or f" {sub}" in f" {rest}"):
-            raise CannotSplit(line, f"the image is a development or test environment: its {what} runs "
+            raise DevImage(line, f"the image is a development or test environment: its {what} runs "
                                     f"`{program} {sub}`")
 
 

@@ -1,0 +1,3 @@
+module example.com/splitgoroot
+
+go 1.23
