@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import shlex
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -10,6 +11,7 @@ from ..analysis.facts import Analysis, ContextFacts
 from ..analysis.buildstate import State
 from ..dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ..dockerfile.expand import expand, opaque_option
+from ..images import repository
 from ..managers.node import COREPACK
 from ..managers import MANAGERS, Call, Kind, Manager, MountRecipe, cache_dirs_for, home_for, recognise
 from ..analysis.lockheld import held_lockfile
@@ -634,8 +636,42 @@ def _persistent_blocker(df: Dockerfile, stage: Stage, mounted: Instruction, use:
                 for src in ins.values[:-1]:
                     if any(_overlaps(posixpath.normpath(src), t) for t in targets):
                         return f"line {ins.line} copies {src} out of the image, so it must stay in a layer"
-    for ins in df.stages[-1].instructions:
-        if ins.keyword in ("CMD", "ENTRYPOINT") and any(posixpath.basename(p) in manager.programs
-                                                        for p in " ".join(ins.values).split()):
+    return _start_blocker(df, stage, manager)
+
+
+_TASK_RUNNERS = frozenset({"make", "gmake", "just", "task", "sh", "bash", "ash", "dash", "zsh"})
+
+
+def _may_run_tools(call: Call) -> bool:
+    program = call.program or ""
+    return program in _TASK_RUNNERS or program.endswith(".sh")
+
+
+def _start_blocker(df: Dockerfile, stage: Stage, manager: Manager) -> str | None:
+    """Why what the image runs at start-up may need the cache: it runs the tool, or dfix cannot tell.
+
+    A real review found `CMD ["make", "run"]` compiling at start-up (every start re-downloaded
+    the modules a mount had taken out), and a final stage with no CMD that compose ran as
+    `mvn spring-boot:run`: an unknown command, or the base image's own, may run the tool.
+    """
+    name = manager.name
+    final = df.stages[-1]
+    holds_cache = stage in df.lineage(final)  # else the final image never had the cache to need
+    starts = [ins for ins in final.instructions if ins.keyword in ("CMD", "ENTRYPOINT")]
+    base = repository(df.lineage(final)[0].base).rsplit("/", 1)[-1]
+    if not starts and holds_cache and base == name:
+        # The tool's own image (maven, gradle) runs the tool by default, and compose files run it too.
+        return (f"the final stage sets no CMD or ENTRYPOINT, so the image runs {base}'s own command "
+                f"({name}), which needs its cache")
+    for ins in starts:
+        text = " ".join(shlex.quote(v) for v in ins.json_args) if ins.json_args is not None else ins.args
+        calls = [recognise(c) for c in parse_shell(text).commands]
+        if any(manager in c.managers for c in calls):
             return f"the image runs {name} at start-up (line {ins.line}) and needs its cache"
+        # A built binary does not read the module cache; a task runner or a script may run the tool.
+        unknown = next((c for c in calls if c.kind is Kind.UNKNOWN and _may_run_tools(c)), None)
+        if unknown is not None and holds_cache:
+            return (f"the image runs `{unknown.program or 'a command'}` at start-up (line {ins.line}), which dfix "
+                    f"does not know and which may run {name} and need its cache")
+    return None
     return None

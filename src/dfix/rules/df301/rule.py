@@ -263,7 +263,7 @@ def _plan(context: BuildContext, users: Users, candidates: list[IgnoreEntry], cr
         if conflict is not None:
             plan.conflicts.append((entry, conflict))
             continue
-        risk = _risk(entry, named, unseen, before)
+        risk = _risk(entry, named, unseen, before) or _local_secret_risk(entry)
         if risk:
             plan.risky[entry.pattern] = risk
         drops = dropped(context, entry.pattern).difference(e[1:] for e in entry.exceptions)
@@ -318,6 +318,21 @@ def _risk(entry: IgnoreEntry, named: list[NamedPath], unseen: list[str],
         if overlaps(entry.pattern, folder):
             return f"what submodule `{folder}` holds", ".gitmodules lists it and this checkout may not hold its files"
     return None
+
+
+def _local_secret_risk(entry: IgnoreEntry) -> tuple[str, str] | None:
+    """A secrets entry under a directory copy: a developer's `.env` or key is in the image today.
+
+    git ignores such files, so the checkout does not show them, but a build from a developer's
+    context copies them, and the application may load them at run time (dotenv, a TLS key):
+    dropping them can change what the container does. Real reviews found nine such images
+    (`node --env-file .env`, `godotenv.Load()`, CRA reading `.env.production` during the build).
+    """
+    if entry.group != SECRETS:
+        return None
+    return ("what a developer keeps there locally", "the directory COPY takes such files from a developer's "
+            "context today (git ignores them, so the checkout does not show them), and the app may read them at "
+            "run time; pass those settings at run time (`--env-file`, secrets) before ignoring them")
 
 
 def _describe(files: list[str]) -> str:
