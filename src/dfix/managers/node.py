@@ -102,6 +102,8 @@ YARN_BERRY = Manager(
                  for v in (None, "install")},
     exact_opt_out="yarn 2+ `--immutable` checks resolutions and checksums dfix does not replicate",
     deps_only_opt_out="yarn install installs dependencies only",
+    # Yarn 2+ never runs prepublish or prepare (preprepare, postprepare) on install; only these.
+    install_scripts=("preinstall", "install", "postinstall"),
 )
 
 def pnpm_exact_check(package_json: str, lock: str) -> str | None:

@@ -208,6 +208,9 @@ class Manager:
     file_flags: frozenset[str] = frozenset()  # options naming files the call reads (`mvn -s settings.xml`)
     # Whether a project is never installed itself, from its parsed pyproject.toml (uv, poetry).
     virtual_project: Callable[[dict], bool] | None = None
+    # package.json scripts an install runs for the project and its workspaces, when they
+    # differ from the node default (yarn 2+ runs only the install ones); None: the default.
+    install_scripts: tuple[str, ...] | None = None
 
     def lock_write(self, verb: str | None) -> LockWrite | None:
         return self.lock_writes.get(verb)

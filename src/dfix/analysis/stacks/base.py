@@ -28,6 +28,9 @@ class HazardKind(str, Enum):
     """Why a manifest-first reorder may be unsafe. Rules branch on these, never on messages."""
 
     LIFECYCLE_SCRIPT = "lifecycle-script"  # an install-time script of the project runs: may read any file
+    # A script yarn 2+ never runs on install (prepare, prepublish) but an older yarn would:
+    # a lifecycle script unless yarn 2+ provably runs the install.
+    SCRIPT_SKIPPED_BY_MANAGER = "script-skipped-by-manager"
     LOCAL_DEPENDENCY = "local-dependency"  # a `file:` package directory the install reads (copied with manifests)
     MISSING_INPUT = "missing-input"  # a file or directory the install reads is not in the context
     PROJECT_INSTALL = "project-install"  # the install builds the project itself

@@ -74,7 +74,7 @@ def detect(ctx: BuildContext, root: str, invocations: list[Invocation]) -> Stack
         data = pkg if package_dir == lock_dir else read_json(ctx, member_manifest) or {}
         if ctx.is_file(member_manifest) and read_json(ctx, member_manifest) is None:
             stack.hazard(HazardKind.UNREADABLE_MANIFEST, member_manifest, f"{member_manifest} is not valid JSON")
-        _lifecycle_hazards(ctx, package_dir, data, stack)
+        _lifecycle_hazards(ctx, package_dir, data, stack, _install_scripts(package_manager))
         _local_dependencies(ctx, package_dir, data, stack)
         _patched_dependencies(ctx, package_dir, data, stack)
     stack.build_outputs = _build_outputs(pkg, root)
@@ -204,7 +204,14 @@ def _config_inputs(ctx: BuildContext, root: str, package_manager: str) -> list[s
     return found
 
 
-def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any], stack: Stack) -> None:
+def _install_scripts(package_manager: str) -> tuple[str, ...] | None:
+    """The package.json scripts this manager's install runs when fewer than npm's (yarn 2+), or None."""
+    manager = by_name(package_manager)
+    return None if manager is None else manager.install_scripts
+
+
+def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any], stack: Stack,
+                       install_scripts: tuple[str, ...] | None) -> None:
     scripts = pkg.get("scripts")
     if not isinstance(scripts, dict):
         return
@@ -215,6 +222,13 @@ def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any],
             continue
         if script.strip() in node_managers.HARMLESS_SCRIPTS:
             stack.notes.append(f"{name} script in {where} runs during install and reads no project file: {script!r}")
+            continue
+        if install_scripts is not None and name not in install_scripts:
+            # Only an older yarn (or npm) would run it; the rule decides whether yarn 2+ provably runs.
+            stack.hazard(HazardKind.SCRIPT_SKIPPED_BY_MANAGER, where,
+                         f"the {name} script in {where} ({script!r}) runs during the install unless yarn 2+ runs "
+                         f"it (yarn 2+ never runs {name} on install), and nothing shows that yarn 2+ runs here "
+                         "(no yarnPath in .yarnrc.yml, no `corepack enable` with a packageManager of yarn 2+)")
             continue
         referenced = script_file_references(ctx, package_dir, script)
         if referenced:

@@ -18,7 +18,9 @@ from ...analysis.buildstate import State
 from ...analysis.copies import Entry
 from ...dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ...dockerfile.expand import expand, opaque_option
-from .toolchain import program_available
+from .toolchain import launcher_enabled_before, program_available
+from ...managers.yarn_berry import runs_berry
+from ...managers.system import read_only
 from ...managers import Kind, Manager, by_name, recognise
 from ...analysis.runs import RunScript, run_script
 from ...shell.parse import Command
@@ -29,6 +31,8 @@ from ..base import Finding, Fix, Rule, RuleContext, Safety
 # read the copied source nor change where a relative COPY destination points.
 _METADATA = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "CMD",
                        "ENTRYPOINT", "ONBUILD", "MAINTAINER", "SHELL"})
+# Instructions that change nothing a RUN before them would see (unlike ENV, ARG, USER, WORKDIR, SHELL).
+_STATE_NEUTRAL = frozenset({"LABEL", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "MAINTAINER"})
 # COPY flags carried to the manifest COPY as they are; any other flag makes dfix step back.
 _CARRIED_FLAGS = frozenset({"chown", "chmod", "link"})
 # Hazards a manifest-first reorder handles itself: the local package directory is copied
@@ -46,6 +50,7 @@ class _Plan:
     inputs: list[str]  # context paths (a trailing "/" marks a directory)
     mode: str  # "move": the install moves before the source; "pre": a deps-only install is added
     env: Mapping[str, str | None]  # ARG/ENV in force at the install
+    in_place: bool = False  # "pre": the dependencies-only step goes where the source COPY is, which stays
 
 
 class ManifestFirst(Rule):
@@ -151,19 +156,24 @@ class ManifestFirst(Rule):
             yield self.note(line, "the stack has no manifest in the build context")
             return
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
-        entry = _entry_for(files, _named_file(ic, cwd) or posixpath.join(cwd, rel))
+        wanted = _named_file(ic, cwd) or posixpath.join(cwd, rel)
+        entry = _entry_for(files, wanted)
         if entry is not None and entry.kind == "file":
             entry = _source_copy_after(files, stage, entry, install, ic, manager) or entry
         if entry is None or entry.kind != "dir" or entry.instruction is None:
-            yield self.note(line, f"{manifest} is already copied on its own before `{ic.command}`, or dfix cannot "
-                                  "tell how it arrives")
+            yield self.note(line, _arrival(files, entry, manifest, wanted, ic))
             return
         copy = entry.instruction
         if copy not in stage.instructions:
             yield self.note(line, f"the source is copied in an earlier stage (line {copy.line}); dfix does not "
                                   "reorder across stages")
             return
-        reason = self._blocked(df, stage, copy, install, run, stack, ic, context, entry, manager)
+        mode = "pre" if ic.kind in (Kind.PROJECT, Kind.BUILD) and not _virtual_project(context, stack, manager) \
+            else "move"
+        # A dependencies-only step can go where the source COPY is when all that stands between
+        # them and the install only reads: those steps then still see the source, as before.
+        in_place = mode == "pre" and _stay_after_source(_between(stage, copy, install))
+        reason = self._blocked(analysis, stage, copy, install, run, stack, ic, entry, manager, in_place)
         if reason:
             yield self.skip(line, reason)
             return
@@ -171,8 +181,6 @@ class ManifestFirst(Rule):
             yield self.note(line, f"`{ic.command}` has no dependencies-only form: {manager.deps_only_opt_out}")
             return
         extra: list[str] = []
-        mode = "pre" if ic.kind in (Kind.PROJECT, Kind.BUILD) and not _virtual_project(context, stack, manager) \
-            else "move"
         may_differ: list[str] = []
         if mode == "pre":
             marker = _deps_only_marker(manager)
@@ -229,7 +237,7 @@ class ManifestFirst(Rule):
             # Manifests an earlier COPY already put in place (`COPY go.mod go.sum ./`) need no second copy.
             before = analysis.image_files_before(stage, copy)
             inputs = [i for i in inputs if i.endswith("/") or before.lookup(_image_path(i, entry)) != i]
-        edits = _edits(df, _Plan(copy, entry, install, inputs, mode, state.env), run, ic, manager)
+        edits = _edits(df, _Plan(copy, entry, install, inputs, mode, state.env, in_place), run, ic, manager)
         if edits is None:
             yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
             return
@@ -251,15 +259,17 @@ class ManifestFirst(Rule):
             may_differ=may_differ,
         )
 
-    def _blocked(self, df, stage, copy, install, run, stack, ic, context, entry, manager: Manager) -> str | None:
+    def _blocked(self, analysis: Analysis, stage, copy, install, run, stack, ic, entry, manager: Manager,
+                 in_place: bool) -> str | None:
+        context = analysis.context
         kw_flags = [f for f in copy.flags if f.name not in _CARRIED_FLAGS]
         if kw_flags:
             return f"the COPY on line {copy.line} has {kw_flags[0].text.split('=')[0]}, which dfix does not carry over"
         if copy.json_args is not None and len(copy.values) != 2:
             return f"the COPY on line {copy.line} copies several sources in JSON form"
-        between = _between(stage, copy, install)
+        between = [] if in_place else _between(stage, copy, install)
         for ins in between:
-            why = _unsafe_between(ins, copy)
+            why = _unsafe_between(analysis, ins, copy, entry, stack)
             if why:
                 return f"line {ins.line} ({ins.keyword}) {why}, between the COPY on line {copy.line} and the install"
         if any(c.enclosing for c in run.commands if c is _command_of(run, ic)):
@@ -267,7 +277,10 @@ class ManifestFirst(Rule):
         for hazard in stack.hazards:
             if hazard.kind in _HANDLED_HAZARDS:
                 continue
-            if hazard.kind is HazardKind.LIFECYCLE_SCRIPT and _scripts_ignored(run, ic):
+            if hazard.kind in (HazardKind.LIFECYCLE_SCRIPT, HazardKind.SCRIPT_SKIPPED_BY_MANAGER) and \
+                    _scripts_ignored(run, ic):
+                continue
+            if hazard.kind is HazardKind.SCRIPT_SKIPPED_BY_MANAGER and _berry_runs(analysis, stage, install, run, ic):
                 continue
             return hazard.message
         for out in _install_outputs(stack, manager):
@@ -284,11 +297,33 @@ class ManifestFirst(Rule):
         return None
 
 
+def _berry_runs(analysis: Analysis, stage: Stage, install: Instruction, run: RunScript, ic: InstallCommand) -> bool:
+    """Whether the install is provably yarn 2+, which never runs prepare or prepublish scripts."""
+    enabled = launcher_enabled_before(analysis, stage, install, _command_of(run, ic))
+    return runs_berry(analysis.context, analysis.facts.yarnrc, enabled)
+
+
 def _instruction_at(stage: Stage, line: int) -> Instruction | None:
     for ins in stage.instructions:
         if ins.line == line and ins.keyword == "RUN":
             return ins
     return None
+
+
+def _arrival(files, entry: Entry | None, manifest: str, image_path: str, ic: InstallCommand) -> str:
+    """Why there is nothing to reorder: say which way the manifest arrives, or that dfix cannot tell."""
+    if entry is not None and entry.instruction is not None:
+        return (f"{manifest} is already copied on its own (line {entry.instruction.line}) and no broad COPY of the "
+                f"source follows it before `{ic.command}`: nothing to reorder")
+    path = posixpath.normpath(image_path)
+    for e in reversed(files.entries):
+        if e.kind == "unknown" and e.instruction is not None and \
+                (e.image_path == "/" or path == e.image_path or path.startswith(e.image_path.rstrip("/") + "/")):
+            return (f"{path} may come from line {e.instruction.line} ({e.instruction.keyword}), which dfix cannot "
+                    f"follow (another stage or image, a URL, an archive or an unexpandable path), so it cannot tell "
+                    f"how {manifest} arrives before `{ic.command}`")
+    return (f"no COPY before `{ic.command}` puts {manifest} at {path}, where the install reads it: dfix cannot tell "
+            "how it arrives")
 
 
 def _entry_for(files, image_path: str) -> Entry | None:
@@ -347,7 +382,19 @@ def _between(stage: Stage, first: Instruction, last: Instruction) -> list[Instru
     return body[body.index(first) + 1 : body.index(last)]
 
 
-def _unsafe_between(ins: Instruction, copy: Instruction) -> str | None:
+def _stay_after_source(between: list[Instruction]) -> bool:
+    """Whether every instruction between the source COPY and the install only reads (`RUN cat VERSION`)
+    or sets nothing a step before it would see, so a step inserted at the COPY is not affected by them."""
+    return bool(between) and all(ins.keyword in _STATE_NEUTRAL or _read_only_run(ins) for ins in between)
+
+
+def _read_only_run(ins: Instruction) -> bool:
+    run = run_script(ins) if ins.keyword == "RUN" and not ins.flags else None
+    return run is not None and bool(run.commands) and all(
+        not c.enclosing and c.assignments == () and read_only(c.program, run.script.source(c)) for c in run.commands)
+
+
+def _unsafe_between(analysis: Analysis, ins: Instruction, copy: Instruction, entry: Entry, stack: Stack) -> str | None:
     if ins.keyword in _METADATA:
         return None
     if ins.keyword == "RUN":
@@ -370,7 +417,34 @@ def _unsafe_between(ins: Instruction, copy: Instruction) -> str | None:
         if posixpath.isabs(target) and posixpath.isabs(dest) and "$" not in target + dest and \
                 not _paths_overlap(target, dest):
             return None  # copies out of another image or stage, beside the project, not into it
+        return _copy_from_between(analysis, ins, entry, stack)
     return "may read or replace the copied files"
+
+
+def _copy_from_between(analysis: Analysis, ins: Instruction, entry: Entry, stack: Stack) -> str | None:
+    """Why a `COPY --from` between the source COPY and the install blocks the reorder, or None.
+
+    It writes only at its destination: unless that holds (or lies above) an install input,
+    the install reads the same manifests. After the reorder the source COPY comes after it,
+    so the context must hold nothing there that the source COPY would then write over it.
+    """
+    workdir = analysis.state(ins).workdir
+    target = expand(ins.values[-1], analysis.state(ins).env, ins.command.escape)
+    if target is None or (not posixpath.isabs(target) and workdir is None):
+        return "copies from another stage to a destination dfix cannot resolve"
+    target = posixpath.normpath(posixpath.join(workdir or "/", target))
+    for i in stack.install_inputs:
+        if _exists(analysis.context, i) and _paths_overlap(target, _image_path(i.rstrip("/"), entry)):
+            return f"copies from another stage to {target}, where the install reads {i}"
+    if _paths_overlap(target, entry.image_path) and not target.startswith(entry.image_path.rstrip("/") + "/"):
+        return f"copies from another stage to {target}, which holds the whole source COPY's destination"
+    if target.startswith(entry.image_path.rstrip("/") + "/"):
+        rel = posixpath.relpath(target, entry.image_path)
+        ctx_path = posixpath.normpath(posixpath.join(entry.context_path, rel))
+        if analysis.context.exists(ctx_path):
+            return (f"copies from another stage to {target}, where the source COPY would then put the context's "
+                    f"{ctx_path} over it")
+    return None
 
 
 def _paths_overlap(a: str, b: str) -> bool:
@@ -717,6 +791,8 @@ def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand, mana
         deps = _deps_only_run(df, run, ic, manager, plan.env)
         if deps is None:
             return None
+        if plan.in_place:
+            return [TextEdit(copy.start, copy.end, manifest_copy + deps + newline + copy_text)]
         edits.append(TextEdit(install.start, install.start, deps + newline + copy_text))
         return edits
     split = _split_point(run, ic)

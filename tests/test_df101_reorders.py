@@ -1,0 +1,75 @@
+"""DF101 on the missed reorders of issue 21: what it now moves, and what it leaves alone with which reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from dfix.cli import main
+from dfix.managers.system import read_only
+
+
+def _report(tmp_path: Path, dockerfile: str, files: dict[str, str]) -> dict:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    result = CliRunner().invoke(main, ["--select", "DF101", "--format", "json", str(tmp_path / "Dockerfile")])
+    return json.loads(result.stdout)["files"][0]
+
+
+_NPM = {"package.json": '{"name": "a", "version": "1.0.0"}',
+        "package-lock.json": '{"lockfileVersion": 3, "packages": {"": {"name": "a"}}}',
+        ".dockerignore": "node_modules\n", "src/a.js": "x\n"}
+_GO = {"go.mod": "module example.com/app\n\ngo 1.22\n\nrequire github.com/pkg/errors v0.9.1\n",
+       "go.sum": "github.com/pkg/errors v0.9.1 h1:x\n", "main.go": "package main\n", "VERSION": "1\n",
+       "Makefile": "build:\n\tgo build -o bin/app .\n"}
+
+
+def _reasons(report: dict, kind: str) -> list[str]:
+    return [n.get("reason") or n.get("message") for n in report[kind] if n["code"] == "DF101"]
+
+
+def test_copy_from_another_stage_onto_the_project_dir_is_not_followed(tmp_path: Path):
+    """`COPY --from=x /out/ ./` may put anything over the manifests: no reorder, and the note names the line."""
+    report = _report(tmp_path, "FROM golang:1.22 AS tools\nRUN go install example.com/t@latest\nFROM node:20-slim\n"
+                               "WORKDIR /app\nCOPY . .\nCOPY --from=tools /go/bin/ ./\nRUN npm ci\n", _NPM)
+    assert report["fixes"] == []
+    assert any("may come from line 6 (COPY), which dfix cannot follow" in r for r in _reasons(report, "notes"))
+
+
+def test_copy_from_onto_a_manifest_is_named(tmp_path: Path):
+    report = _report(tmp_path, "FROM golang:1.22 AS tools\nRUN true\nFROM node:20-slim\nWORKDIR /app\nCOPY . .\n"
+                               "COPY --from=tools /pkg.json ./package.json\nRUN npm ci\n", _NPM)
+    assert report["fixes"] == []
+    assert any("/app/package.json" in r for r in _reasons(report, "notes") + _reasons(report, "skipped"))
+
+
+def test_a_writing_run_between_the_source_and_a_make_build_still_blocks_the_pre_fetch(tmp_path: Path):
+    text = ("FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN cat VERSION > /tmp/v\nRUN make build\n"
+            "FROM debian:12-slim\nCOPY --from=build /src/bin/app /app\n")
+    report = _report(tmp_path, text, _GO)
+    assert report["fixes"] == []
+    assert any("runs cat, which may read the copied source" in r for r in _reasons(report, "skipped"))
+
+
+def test_an_env_between_the_source_and_a_make_build_keeps_the_old_placement(tmp_path: Path):
+    """ENV between: the step goes just before the build (it must see the ENV), and the read-only RUN blocks it."""
+    text = ("FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN cat VERSION\nENV CGO_ENABLED=0\nRUN make build\n"
+            "FROM debian:12-slim\nCOPY --from=build /src/bin/app /app\n")
+    report = _report(tmp_path, text, _GO)
+    assert report["fixes"] == []
+
+
+def test_no_copy_of_the_manifest_is_said_plainly(tmp_path: Path):
+    report = _report(tmp_path, "FROM node:20-slim\nWORKDIR /app\nRUN npm ci\n", _NPM)
+    assert any("no COPY before `npm ci` puts package.json at /app/package.json" in r
+               for r in _reasons(report, "notes"))
+
+
+def test_read_only_commands_are_those_that_write_nothing():
+    assert read_only("cat", "cat VERSION") and read_only("ls", "ls -la")
+    assert not read_only("cat", "cat VERSION > out") and not read_only("sed", "sed -i s/a/b/ f")
+    assert not read_only("echo", "echo $(make)") and not read_only("make", "make")
