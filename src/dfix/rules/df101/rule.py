@@ -344,9 +344,12 @@ def _source_copy_after(files, stage: Stage, manifest: Entry, install: Instructio
                        manager: Manager) -> Entry | None:
     """`COPY pom.xml .` then `COPY src ./src` then `mvn package`: the manifest is in place on its own, but a
     build that downloads as it goes still runs after the source. The first directory COPY between them
-    is where a dependencies-only step belongs."""
-    if ic.kind != Kind.BUILD or manager.deps_only is None or not (manager.deps_only.command or
-                                                                 manager.deps_only.goal):
+    is where a dependencies-only step belongs. The same holds for a project install with a
+    dependencies-only flag (`COPY src ./src` then `uv sync`: `uv sync --no-install-project` first)."""
+    if manager.deps_only is None:
+        return None
+    if not (ic.kind == Kind.BUILD and (manager.deps_only.command or manager.deps_only.goal) or
+            ic.kind == Kind.PROJECT and manager.deps_only.flag):
         return None
     if manifest.instruction not in stage.instructions:
         return None
