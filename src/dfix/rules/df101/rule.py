@@ -53,6 +53,28 @@ class _Plan:
     in_place: bool = False  # "pre": the dependencies-only step goes where the source COPY is, which stays
 
 
+@dataclass
+class _Site:
+    """What one install reads and where its manifests arrive with the source."""
+
+    manager: Manager
+    run: RunScript
+    state: State
+    cwd: str  # the directory the install runs in
+    entry: Entry  # the directory COPY that brings the manifests with the source
+    copy: Instruction  # its instruction
+    mode: str  # see _Plan
+    in_place: bool  # see _Plan
+
+
+class _Stop(Exception):
+    """Ends one install's attempt with the note or skip that says why."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding)
+        self.finding = finding
+
+
 class ManifestFirst(Rule):
     """Copy the dependency manifests and install before copying the rest of the source.
 
@@ -135,112 +157,133 @@ class ManifestFirst(Rule):
 
     def _one(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
              ic: InstallCommand, exact_applied: tuple[bool, bool]) -> Iterable[Finding]:
-        df, context = analysis.dockerfile, analysis.context
+        """One install: find where its manifests arrive, check every guard, then build the fix.
+
+        Each step raises _Stop with the note or skip that ends the attempt.
+        """
+        try:
+            site = self._site(analysis, stage, install, stack, ic)
+            reason = self._blocked(analysis, stage, site.copy, install, site.run, stack, ic, site.entry,
+                                   site.manager, site.in_place)
+            if reason:
+                raise _Stop(self.skip(install.line, reason))
+            if ic.kind == Kind.BUILD and site.manager.deps_only is None:
+                raise _Stop(self.note(install.line, f"`{ic.command}` has no dependencies-only form: "
+                                                    f"{site.manager.deps_only_opt_out}"))
+            extra = self._pre_fetch_checks(analysis, stage, install, stack, ic, site) if site.mode == "pre" else []
+            may_differ = self._move_checks(analysis, stage, install, stack, ic, site, exact_applied) \
+                if site.mode == "move" else []
+            yield self._reorder(analysis, stage, install, stack, ic, site, extra, may_differ)
+        except _Stop as stop:
+            yield stop.finding
+
+    def _site(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
+              ic: InstallCommand) -> "_Site":
+        """Where the install runs, which COPY brings its manifests with the source, and how to reorder."""
+        context, line = analysis.context, install.line
         manager = by_name(ic.package_manager) or by_name(stack.package_manager)
-        line = install.line
         if manager is None:
-            yield self.note(line, f"no record of package manager {ic.package_manager or stack.package_manager}")
-            return
+            raise _Stop(self.note(line, f"no record of package manager {ic.package_manager or stack.package_manager}"))
         run = run_script(install)
         if run is None:
-            yield self.skip(line, "the install RUN is not plain shell dfix can read (heredoc, JSON form or unparsable)")
-            return
+            raise _Stop(self.skip(line, "the install RUN is not plain shell dfix can read (heredoc, JSON form or "
+                                        "unparsable)"))
         state = analysis.state(install)
         cwd = ic.cwd or state.workdir
         if cwd is None:
-            yield self.note(line, "the directory the install runs in is not known")
-            return
+            raise _Stop(self.note(line, "the directory the install runs in is not known"))
         files = analysis.image_files_before(stage, install)
         manifest = stack.manifests[0] if stack.manifests else None
         if manifest is None:
-            yield self.note(line, "the stack has no manifest in the build context")
-            return
+            raise _Stop(self.note(line, "the stack has no manifest in the build context"))
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
         wanted = _named_file(ic, cwd) or posixpath.join(cwd, rel)
         entry = _entry_for(files, wanted)
         if entry is not None and entry.kind == "file":
             entry = _source_copy_after(files, stage, entry, install, ic, manager) or entry
         if entry is None or entry.kind != "dir" or entry.instruction is None:
-            yield self.note(line, _arrival(files, entry, manifest, wanted, ic))
-            return
+            raise _Stop(self.note(line, _arrival(files, entry, manifest, wanted, ic)))
         copy = entry.instruction
         if copy not in stage.instructions:
-            yield self.note(line, f"the source is copied in an earlier stage (line {copy.line}); dfix does not "
-                                  "reorder across stages")
-            return
+            raise _Stop(self.note(line, f"the source is copied in an earlier stage (line {copy.line}); dfix does "
+                                        "not reorder across stages"))
         mode = "pre" if ic.kind in (Kind.PROJECT, Kind.BUILD) and not _virtual_project(context, stack, manager) \
             else "move"
         # A dependencies-only step can go where the source COPY is when all that stands between
         # them and the install only reads: those steps then still see the source, as before.
         in_place = mode == "pre" and _stay_after_source(_between(stage, copy, install))
-        reason = self._blocked(analysis, stage, copy, install, run, stack, ic, entry, manager, in_place)
-        if reason:
-            yield self.skip(line, reason)
-            return
-        if ic.kind == Kind.BUILD and manager.deps_only is None:
-            yield self.note(line, f"`{ic.command}` has no dependencies-only form: {manager.deps_only_opt_out}")
-            return
+        return _Site(manager, run, state, cwd, entry, copy, mode, in_place)
+
+    def _pre_fetch_checks(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
+                          ic: InstallCommand, site: "_Site") -> list[str]:
+        """Guards of a dependencies-only step before the source; the extra files its command line names."""
+        manager, run, line, context = site.manager, site.run, install.line, analysis.context
+        marker = _deps_only_marker(manager)
+        if marker is None:
+            raise _Stop(self.skip(line, f"`{ic.command}` installs the project itself and has no dependencies-only "
+                                        "form dfix knows"))
+        if _preinstalled(stage, site.copy, marker):
+            raise _Stop(self.note(line, f"a dependencies-only step (`{marker}`) already runs before the source "
+                                        "arrives"))
+        if manager.downloads_needed is not None and \
+                not _downloads_at(stack, context, site.state, site.cwd, site.entry, manager):
+            raise _Stop(self.note(line, "nothing to download before the source: no required modules at the build's "
+                                        "root, vendored, or -mod=vendor"))
+        missing_tool = _tool_missing(analysis, stage, install, run, ic, manager)
+        if missing_tool:
+            raise _Stop(self.skip(line, missing_tool))
         extra: list[str] = []
-        may_differ: list[str] = []
-        if mode == "pre":
-            marker = _deps_only_marker(manager)
-            if marker is None:
-                yield self.skip(line, f"`{ic.command}` installs the project itself and has no dependencies-only form dfix knows")
-                return
-            if _preinstalled(stage, copy, marker):
-                yield self.note(line, f"a dependencies-only step (`{marker}`) already runs before the source arrives")
-                return
-            if manager.downloads_needed is not None and not _downloads_at(stack, context, state, cwd, entry, manager):
-                yield self.note(line, "nothing to download before the source: no required modules at the build's "
-                                      "root, vendored, or -mod=vendor")
-                return
-            missing_tool = _tool_missing(analysis, stage, install, run, ic, manager)
-            if missing_tool:
-                yield self.skip(line, missing_tool)
-                return
-            if manager.deps_only.goal is not None:
-                cmd = _command_of(run, ic)
-                words = [w.value for w in cmd.program_words()[1]] if cmd else []
-                if set(words) & manager.offline_only_flags:
-                    yield self.note(line, "an offline build downloads nothing")
-                    return
-                _, unclear = _goal_options(run, ic, manager, state.env)
-                if unclear:
-                    yield self.skip(line, unclear)
-                    return
-                missing = _named_files(words, cwd, entry, context, extra, manager)
-                if missing:
-                    yield self.skip(line, f"{missing} named on the {words[0]} command line is not in the build context")
-                    return
-        if mode == "move":
-            rewritten = _lockfile_it_may_rewrite(run, ic, stack, context, manager)
-            if rewritten:
-                reader = _runtime_lockfile_reader(df, manager) or _later_lockfile_reader(df, stage, install, run, ic,
-                                                                                          manager)
-                if reader is not None:
-                    stoppers = sorted({s for w in manager.lock_writes.values() for s in w.stoppers})
-                    cure = ("a lockfile-exact install (DF103)" if manager.exact else
-                            f"an install that cannot rewrite it ({', '.join(stoppers)})")
-                    when = "at start-up" if reader.keyword in ("CMD", "ENTRYPOINT") else "in a later step"
-                    yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, the source COPY after it would put "
-                                          f"the committed one back, and the image reads it {when} (line "
-                                          f"{reader.line}); {cure} makes it movable",
-                                    provisional=manager.exact is not None)
-                    return
-                if _becomes_exact(run, ic, manager, stack, context, rewritten, exact_applied):
-                    yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}; it becomes lockfile-exact (DF103) "
-                                          "first, and then moves without that caveat", provisional=True)
-                    return
-                may_differ = [_image_path(rewritten, entry)]
-        inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
-        if mode == "pre":
+        if manager.deps_only.goal is not None:
+            cmd = _command_of(run, ic)
+            words = [w.value for w in cmd.program_words()[1]] if cmd else []
+            if set(words) & manager.offline_only_flags:
+                raise _Stop(self.note(line, "an offline build downloads nothing"))
+            _, unclear = _goal_options(run, ic, manager, site.state.env)
+            if unclear:
+                raise _Stop(self.skip(line, unclear))
+            missing = _named_files(words, site.cwd, site.entry, context, extra, manager)
+            if missing:
+                raise _Stop(self.skip(line, f"{missing} named on the {words[0]} command line is not in the build "
+                                            "context"))
+        return extra
+
+    def _move_checks(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
+                     ic: InstallCommand, site: "_Site", exact_applied: tuple[bool, bool]) -> list[str]:
+        """Guards of moving the install before the source: a lockfile it may rewrite. Returns the image
+        paths whose bytes may then differ (declared by the fix)."""
+        df, manager, run, line = analysis.dockerfile, site.manager, site.run, install.line
+        rewritten = _lockfile_it_may_rewrite(run, ic, stack, analysis.context, manager)
+        if not rewritten:
+            return []
+        reader = _runtime_lockfile_reader(df, manager) or _later_lockfile_reader(df, stage, install, run, ic, manager)
+        if reader is not None:
+            stoppers = sorted({s for w in manager.lock_writes.values() for s in w.stoppers})
+            cure = ("a lockfile-exact install (DF103)" if manager.exact else
+                    f"an install that cannot rewrite it ({', '.join(stoppers)})")
+            when = "at start-up" if reader.keyword in ("CMD", "ENTRYPOINT") else "in a later step"
+            raise _Stop(self.skip(line, f"`{ic.command}` may rewrite {rewritten}, the source COPY after it would "
+                                        f"put the committed one back, and the image reads it {when} (line "
+                                        f"{reader.line}); {cure} makes it movable",
+                                  provisional=manager.exact is not None))
+        if _becomes_exact(run, ic, manager, stack, analysis.context, rewritten, exact_applied):
+            raise _Stop(self.skip(line, f"`{ic.command}` may rewrite {rewritten}; it becomes lockfile-exact (DF103) "
+                                        "first, and then moves without that caveat", provisional=True))
+        return [_image_path(rewritten, site.entry)]
+
+    def _reorder(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack, ic: InstallCommand,
+                 site: "_Site", extra: list[str], may_differ: list[str]) -> Finding:
+        """The fix: the manifest COPY lines, the install or its dependencies-only step, the source COPY."""
+        context, manager, entry = analysis.context, site.manager, site.entry
+        inputs = [i for i in stack.install_inputs if _exists(context, i)] + \
+            [e for e in extra if e not in stack.install_inputs]
+        if site.mode == "pre":
             # Manifests an earlier COPY already put in place (`COPY go.mod go.sum ./`) need no second copy.
-            before = analysis.image_files_before(stage, copy)
+            before = analysis.image_files_before(stage, site.copy)
             inputs = [i for i in inputs if i.endswith("/") or before.lookup(_image_path(i, entry)) != i]
-        edits = _edits(df, _Plan(copy, entry, install, inputs, mode, state.env, in_place), run, ic, manager)
+        plan = _Plan(site.copy, entry, install, inputs, site.mode, site.state.env, site.in_place)
+        edits = _edits(analysis.dockerfile, plan, site.run, ic, manager)
         if edits is None:
-            yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
-            return
+            raise _Stop(self.skip(install.line, "the install RUN cannot be split cleanly after its install commands"))
         n_files = len(context.files_under(entry.context_path))
         what = ", ".join(i.rstrip("/") + ("/" if i.endswith("/") else "") for i in inputs)
         declared = (f"; `{ic.command}` may rewrite {', '.join(may_differ)}, which the source COPY then restores "
@@ -252,12 +295,7 @@ class ManifestFirst(Rule):
         else:
             summary = (f"copy {what} before `{ic.command}` so it depends on {len(inputs)} input(s) instead of "
                        f"{n_files} context files")
-        yield self.fix(
-            f"{summary}{declared}",
-            line,
-            edits,
-            may_differ=may_differ,
-        )
+        return self.fix(f"{summary}{declared}", install.line, edits, may_differ=may_differ)
 
     def _blocked(self, analysis: Analysis, stage, copy, install, run, stack, ic, entry, manager: Manager,
                  in_place: bool) -> str | None:
