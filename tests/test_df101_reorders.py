@@ -73,3 +73,60 @@ def test_read_only_commands_are_those_that_write_nothing():
     assert read_only("cat", "cat VERSION") and read_only("ls", "ls -la")
     assert not read_only("cat", "cat VERSION > out") and not read_only("sed", "sed -i s/a/b/ f")
     assert not read_only("echo", "echo $(make)") and not read_only("make", "make")
+
+
+def test_gradle_scripts_dfix_can_show_read_only_build_files():
+    from dfix.managers.java import gradle_script_problem
+
+    assert gradle_script_problem("plugins {\n  id 'java'\n  id 'org.springframework.boot' version '3.2.0'\n}\n"
+                                 "dependencies { implementation \"org.apache.commons:commons-text:1.10.0\" }\n") is None
+    assert gradle_script_problem('plugins {\n  kotlin("jvm") version "1.9.22"\n  application\n  `java-library`\n}\n') \
+        is None
+    assert gradle_script_problem("plugins { id 'java' }\nversion = file('VERSION').text\n") == "`file`"
+    assert gradle_script_problem("apply from: 'gradle/x.gradle'\n") == "`apply`"
+    assert gradle_script_problem("plugins { id 'com.palantir.git-version' version '3.0.0' }\n") == \
+        "plugin com.palantir.git-version"
+    assert gradle_script_problem("plugins { alias(libs.plugins.boot) }\n") is not None
+    assert gradle_script_problem('version = "${new File(\'V\').text}"\n') is not None  # code in a GString
+
+
+_GRADLE = {"settings.gradle": "rootProject.name = 'x'\n", "build.gradle": "plugins { id 'java' }\n",
+           "src/main/java/A.java": "class A {}\n"}
+
+
+def test_gradle_dependencies_only_in_a_build_stage(tmp_path: Path):
+    """`gradle dependencies` fetches more than the build uses: never where the cache reaches the image."""
+    report = _report(tmp_path, "FROM gradle:8-jdk17\nWORKDIR /p\nCOPY . .\nRUN gradle build --no-daemon\n", _GRADLE)
+    assert report["fixes"] == []
+    assert any("only in a build stage" in r for r in _reasons(report, "notes"))
+
+
+def test_gradle_stage_whose_home_a_later_stage_takes_is_left_alone(tmp_path: Path):
+    text = ("FROM gradle:8-jdk17 AS build\nWORKDIR /p\nCOPY . .\nRUN gradle build --no-daemon\n"
+            "FROM eclipse-temurin:17-jre\nCOPY --from=build /root /root\n")
+    assert _report(tmp_path, text, _GRADLE)["fixes"] == []
+
+
+def test_gradle_included_project_without_a_build_file_blocks(tmp_path: Path):
+    files = {**_GRADLE, "settings.gradle": "include 'lib'\n", "lib/src/A.java": "class A {}\n"}
+    text = ("FROM gradle:8-jdk17 AS build\nWORKDIR /p\nCOPY . .\nRUN gradle build --no-daemon\n"
+            "FROM eclipse-temurin:17-jre\nCOPY --from=build /p/build/libs/x.jar /x.jar\n")
+    report = _report(tmp_path, text, files)
+    assert any("included project lib has no build file" in r for r in _reasons(report, "skipped"))
+
+
+def test_manifests_from_a_subfolder_with_a_root_npmrc_stay(tmp_path: Path):
+    """`COPY . .` would put the root .npmrc where the install runs: the install still needs it after."""
+    files = {"install/package.json": '{"name": "a"}', "install/package-lock.json": '{"lockfileVersion": 3}',
+             ".npmrc": "registry=x\n", ".dockerignore": "node_modules\n", "src/a.js": "x\n"}
+    text = "FROM node:20-slim\nWORKDIR /app\nCOPY install/package.json install/package-lock.json ./\nCOPY . .\nRUN npm ci\n"
+    report = _report(tmp_path, text, files)
+    assert report["fixes"] == []
+    assert any("brings the context's .npmrc to /app/.npmrc" in r for r in _reasons(report, "notes"))
+
+
+def test_patch_package_with_more_in_its_script_still_blocks(tmp_path: Path):
+    files = {**_NPM, "package.json": '{"name": "a", "scripts": {"postinstall": "patch-package && node x.js"}}',
+             "patches/a+1.0.0.patch": "diff\n", "x.js": "x\n"}
+    report = _report(tmp_path, "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", files)
+    assert report["fixes"] == [] and _reasons(report, "skipped")

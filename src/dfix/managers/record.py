@@ -139,6 +139,9 @@ class DepsOnly:
     flag: str | None = None  # added to the same command (`poetry install --no-root`)
     goal: str | None = None  # replaces the goals of a build tool (`mvn dependency:go-offline`)
     command: str | None = None  # a command of its own (`go mod download`)
+    # It fetches more than the build itself uses (every configuration), into a cache that
+    # stays in the layer: only in a stage whose files the final image does not contain.
+    build_stages_only: bool = False
 
 
 @dataclass(frozen=True)

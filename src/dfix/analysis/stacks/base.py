@@ -40,6 +40,7 @@ class HazardKind(str, Enum):
     OUTSIDE_CONTEXT = "outside-context"  # a path that points outside the build context
     UNREADABLE_MANIFEST = "unreadable-manifest"  # a manifest that does not parse: what it asks for is unknown
     INCLUDED_BUILD = "included-build"  # Gradle includeBuild / buildSrc: the install compiles a whole directory
+    BUILD_SCRIPT_READS = "build-script-reads"  # configuring a build script may read files beyond the build files
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Stack:
     build_outputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     hazards: list[Hazard] = field(default_factory=list)  # reasons a manifest-first reorder may be unsafe
+    workspaces: list[str] = field(default_factory=list)  # member patterns the root manifest declares
     ambiguous: str | None = None
 
     def hazard(self, kind: HazardKind, path: str | None, message: str) -> None:

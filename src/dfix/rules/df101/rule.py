@@ -21,7 +21,7 @@ from ...dockerfile.expand import expand, opaque_option
 from .toolchain import launcher_enabled_before, program_available
 from ...managers.yarn_berry import runs_berry
 from ...managers.system import read_only
-from ...managers import Kind, Manager, by_name, recognise
+from ...managers import MANAGERS, Kind, Manager, by_name, recognise
 from ...analysis.runs import RunScript, run_script
 from ...shell.parse import Command
 from ...analysis.stacks.base import HazardKind, InstallCommand, Stack
@@ -65,6 +65,9 @@ class _Site:
     copy: Instruction  # its instruction
     mode: str  # see _Plan
     in_place: bool  # see _Plan
+    # The install's inputs are all in place, copied on their own (`COPY install/package.json ./`),
+    # and the source COPY after them writes none of its manager's files: only that COPY moves.
+    placed: bool = False
 
 
 class _Stop(Exception):
@@ -88,6 +91,9 @@ class ManifestFirst(Rule):
     source. Installs that also build the project (`uv sync`, `poetry install`,
     `pdm install`) get a dependencies-only install before the source
     (`--no-install-project`, `--no-root`, `--no-self`) and keep the full install after it.
+    Builds that download as they go get a dependencies step first: `go mod download`,
+    `mvn dependency:go-offline`, and `gradle dependencies` (in a build stage, when every
+    build script is shown to read nothing but the build files while Gradle configures it).
 
     ## Why is this bad?
     BuildKit re-runs every step after a changed input. With the source copied first, a
@@ -171,8 +177,9 @@ class ManifestFirst(Rule):
                 raise _Stop(self.note(install.line, f"`{ic.command}` has no dependencies-only form: "
                                                     f"{site.manager.deps_only_opt_out}"))
             extra = self._pre_fetch_checks(analysis, stage, install, stack, ic, site) if site.mode == "pre" else []
+            # Placed: the source COPY writes no lockfile where the install runs, so none is put back.
             may_differ = self._move_checks(analysis, stage, install, stack, ic, site, exact_applied) \
-                if site.mode == "move" else []
+                if site.mode == "move" and not site.placed else []
             yield self._reorder(analysis, stage, install, stack, ic, site, extra, may_differ)
         except _Stop as stop:
             yield stop.finding
@@ -199,8 +206,17 @@ class ManifestFirst(Rule):
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
         wanted = _named_file(ic, cwd) or posixpath.join(cwd, rel)
         entry = _entry_for(files, wanted)
+        placed = False
         if entry is not None and entry.kind == "file":
-            entry = _source_copy_after(files, stage, entry, install, ic, manager) or entry
+            found = _source_copy_after(files, stage, entry, install, ic, manager)
+            if found is None:
+                found, why = _broad_copy_after(analysis, files, stage, entry, install, ic, stack, manager, cwd)
+                if why:
+                    raise _Stop(self.note(line, f"{manifest} is copied on its own (line {entry.instruction.line}), "
+                                                f"then the source (line {found.instruction.line}) before "
+                                                f"`{ic.command}`, but {why}"))
+                placed = found is not None
+            entry = found or entry
         if entry is None or entry.kind != "dir" or entry.instruction is None:
             raise _Stop(self.note(line, _arrival(files, entry, manifest, wanted, ic)))
         copy = entry.instruction
@@ -212,7 +228,7 @@ class ManifestFirst(Rule):
         # A dependencies-only step can go where the source COPY is when all that stands between
         # them and the install only reads: those steps then still see the source, as before.
         in_place = mode == "pre" and _stay_after_source(_between(stage, copy, install))
-        return _Site(manager, run, state, cwd, entry, copy, mode, in_place)
+        return _Site(manager, run, state, cwd, entry, copy, mode, in_place, placed)
 
     def _pre_fetch_checks(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
                           ic: InstallCommand, site: "_Site") -> list[str]:
@@ -229,6 +245,10 @@ class ManifestFirst(Rule):
                 not _downloads_at(stack, context, site.state, site.cwd, site.entry, manager):
             raise _Stop(self.note(line, "nothing to download before the source: no required modules at the build's "
                                         "root, vendored, or -mod=vendor"))
+        if manager.deps_only.build_stages_only and _reaches_image(analysis.dockerfile, stage, site.cwd):
+            raise _Stop(self.note(line, f"`{marker}` fetches more than `{ic.command}` uses into a cache that would "
+                                        "stay in the image: dfix adds it only in a build stage whose caches the "
+                                        "final image does not take"))
         missing_tool = _tool_missing(analysis, stage, install, run, ic, manager)
         if missing_tool:
             raise _Stop(self.skip(line, missing_tool))
@@ -274,7 +294,7 @@ class ManifestFirst(Rule):
                  site: "_Site", extra: list[str], may_differ: list[str]) -> Finding:
         """The fix: the manifest COPY lines, the install or its dependencies-only step, the source COPY."""
         context, manager, entry = analysis.context, site.manager, site.entry
-        inputs = [i for i in stack.install_inputs if _exists(context, i)] + \
+        inputs = [] if site.placed else [i for i in stack.install_inputs if _exists(context, i)] + \
             [e for e in extra if e not in stack.install_inputs]
         if site.mode == "pre":
             # Manifests an earlier COPY already put in place (`COPY go.mod go.sum ./`) need no second copy.
@@ -288,7 +308,10 @@ class ManifestFirst(Rule):
         what = ", ".join(i.rstrip("/") + ("/" if i.endswith("/") else "") for i in inputs)
         declared = (f"; `{ic.command}` may rewrite {', '.join(may_differ)}, which the source COPY then restores "
                     "to the committed file, so only that file's bytes may differ in the image") if may_differ else ""
-        if not inputs:
+        if site.placed:
+            summary = (f"move the source COPY (line {site.copy.line}) after `{ic.command}`: the files it reads are "
+                       f"already in place, copied on their own, so a source edit no longer re-runs it")
+        elif not inputs:
             deps = manager.deps_only.command or manager.deps_only.goal or manager.deps_only.flag
             summary = (f"run the dependencies-only step (`{deps}`) on the manifests already copied, before the "
                        f"source, so `{ic.command}` no longer downloads everything after each source edit")
@@ -397,6 +420,44 @@ def _source_copy_after(files, stage: Stage, manifest: Entry, install: Instructio
         if entry.kind == "dir" and entry.instruction in window:
             return entry
     return None
+
+
+def _broad_copy_after(analysis: Analysis, files, stage: Stage, manifest: Entry, install: Instruction,
+                      ic: InstallCommand, stack: Stack, manager: Manager, cwd: str) -> tuple[Entry | None, str | None]:
+    """`COPY install/package.json install/package-lock.json ./`, `COPY . .`, `RUN npm ci`: every install
+    input is in place, copied on its own, and the broad COPY into the install's directory brings none
+    of the ecosystem's manifests, lockfiles, config or install outputs there. That COPY (None when
+    there is none), and why it cannot move when it cannot."""
+    if Kind(ic.kind) is not Kind.INSTALL or manifest.instruction not in stage.instructions:
+        return None, None
+    body = stage.instructions
+    window = body[body.index(manifest.instruction) + 1 : body.index(install)]
+    broad = next((e for e in files.entries if e.kind == "dir" and e.instruction in window), None)
+    if broad is None:
+        return None, None
+    if posixpath.normpath(broad.image_path) != posixpath.normpath(cwd):
+        return broad, f"it copies to {broad.image_path}, not where the install runs ({cwd})"
+    if stack.workspaces:
+        return broad, "the manifest declares workspaces, whose members that COPY may bring"
+    before = analysis.image_files_before(stage, broad.instruction)
+    for i in stack.install_inputs:
+        rel = posixpath.relpath(i, stack.root) if stack.root not in ("", ".") else i
+        if i.endswith("/") or (_exists(analysis.context, i) and before.lookup(posixpath.join(cwd, rel)) != i):
+            return broad, f"the install also reads {i}, which is not copied on its own before it"
+    for name in sorted(_manager_files(manager)):
+        if analysis.context.exists(posixpath.normpath(posixpath.join(broad.context_path, name))):
+            return broad, f"it brings the context's {name} to {posixpath.join(cwd, name)}, which the install reads"
+    return broad, None
+
+
+def _manager_files(manager: Manager) -> set[str]:
+    """Every file or directory a manager of this ecosystem may read or write in the project directory
+    (npm reads yarn.lock too): the names a source COPY must not bring where the install runs."""
+    names: set[str] = set()
+    for m in MANAGERS:
+        if m.ecosystem == manager.ecosystem:
+            names.update((*m.manifests, *m.lockfiles, *m.config_files, *m.config_dirs, *m.install_outputs))
+    return names
 
 
 def _in_place_before(stack: Stack, entry: Entry, copy: Instruction, stage: Stage, context) -> bool:
@@ -680,6 +741,22 @@ def _opaque_builds(analysis: Analysis, stage: Stage, stack: Stack) -> list[Insta
                                             analysis.state(ins).workdir))
                 return found  # the first one: the dependencies-only step goes before the source copy
     return found
+
+
+def _reaches_image(df: Dockerfile, stage: Stage, project_dir: str) -> bool:
+    """Whether the final image may hold this stage's files beyond its project directory: it is (or is
+    built on) the final stage, or a later stage copies something from it outside ``project_dir``."""
+    if stage in df.lineage(df.stages[-1]):
+        return True
+    keys = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+    inside = posixpath.normpath(project_dir).rstrip("/") + "/"
+    for later in df.stages[stage.index + 1:]:
+        for ins in later.instructions:
+            source = ins.flag("from")
+            if ins.keyword in ("COPY", "ADD") and source is not None and (source.value or "").lower() in keys:
+                if any("$" in src or not posixpath.normpath(src).startswith(inside) for src in ins.values[:-1]):
+                    return True
+    return False
 
 
 def _copied_from(df: Dockerfile, stage: Stage) -> bool:
