@@ -253,6 +253,12 @@ class ManifestFirst(Rule):
         if missing_tool:
             raise _Stop(self.skip(line, missing_tool))
         extra: list[str] = []
+        moved_by_cd = _cd_elsewhere(run, ic, site.state)
+        if moved_by_cd and manager.deps_only.flag is None:
+            # The step is a RUN of its own in the WORKDIR (`go mod download`, the build tool with the
+            # fetch goal): the `cd` would not carry over, and it would not find the manifests.
+            raise _Stop(self.skip(line, f"`{ic.command}` runs after a `cd` to {moved_by_cd} in its RUN; a "
+                                        "dependencies step of its own would run in the WORKDIR instead"))
         if manager.deps_only.goal is not None:
             cmd = _command_of(run, ic)
             words = [w.value for w in cmd.program_words()[1]] if cmd else []
@@ -789,6 +795,17 @@ def _downloads_at(stack: Stack, context, state: State, cwd: str, entry: Entry, m
         return False
     module_dir = posixpath.normpath(posixpath.join(entry.image_path, posixpath.relpath(stack.root or ".", entry.context_path)))
     return module_dir == posixpath.normpath(cwd)
+
+
+def _cd_elsewhere(run: RunScript, ic: InstallCommand, state: State) -> str | None:
+    """Where an earlier `cd` of the RUN moved the install's command, when that is not the WORKDIR."""
+    cmd = _command_of(run, ic)
+    if cmd is None or cmd.cwd is None:
+        return None
+    target = posixpath.normpath(posixpath.join(state.workdir or "/", cmd.cwd)) if "$" not in cmd.cwd else None
+    if target is not None and state.workdir is not None and target == posixpath.normpath(state.workdir):
+        return None
+    return cmd.cwd
 
 
 def _deps_only_marker(manager: Manager) -> str | None:
