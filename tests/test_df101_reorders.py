@@ -130,3 +130,15 @@ def test_patch_package_with_more_in_its_script_still_blocks(tmp_path: Path):
              "patches/a+1.0.0.patch": "diff\n", "x.js": "x\n"}
     report = _report(tmp_path, "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\n", files)
     assert report["fixes"] == [] and _reasons(report, "skipped")
+
+
+def test_copy_from_into_the_source_tree_where_the_context_may_hold_build_output(tmp_path: Path):
+    """`COPY --from=web /dist ./web/dist` after `COPY . .`: a developer's context may hold web/dist (git
+    ignores it); moved after it, the source COPY would put that over the built one."""
+    text = ("FROM node:20-slim AS web\nRUN true\nFROM node:20-slim\nWORKDIR /app\nCOPY . .\n"
+            "COPY --from=web /dist ./web/dist\nRUN npm ci\n")
+    report = _report(tmp_path, text, _NPM)
+    assert report["fixes"] == []
+    assert any("where the context may hold web/dist" in r for r in _reasons(report, "skipped"))
+    (tmp_path / ".dockerignore").write_text("node_modules\nweb/dist\n")
+    assert _report(tmp_path, text, {})["fixes"] != []

@@ -87,7 +87,7 @@ GRADLE = Manager(
 # configures the build, which a dependencies task before the source would then miss.
 GRADLE_QUIET_PLUGINS = frozenset({
     "java", "java-library", "application", "war", "jacoco", "maven-publish", "idea", "eclipse", "java-platform",
-    "distribution", "base", "java-test-fixtures", "jvm-test-suite",
+    "distribution", "base", "java-test-fixtures", "jvm-test-suite", "checkstyle", "pmd",
     "org.springframework.boot", "io.spring.dependency-management", "org.jetbrains.kotlin.jvm",
     "org.jetbrains.kotlin.plugin.spring", "org.jetbrains.kotlin.plugin.jpa", "org.jetbrains.kotlin.plugin.allopen",
     "org.jetbrains.kotlin.plugin.noarg", "org.jetbrains.kotlin.plugin.serialization", "org.jetbrains.kotlin.kapt",

@@ -549,9 +549,15 @@ def _copy_from_between(analysis: Analysis, ins: Instruction, entry: Entry, stack
     if target.startswith(entry.image_path.rstrip("/") + "/"):
         rel = posixpath.relpath(target, entry.image_path)
         ctx_path = posixpath.normpath(posixpath.join(entry.context_path, rel))
+        # A developer's context may hold what git ignores there (build output such as dist/):
+        # only .dockerignore keeping the path out shows the moved source COPY cannot write it.
         if analysis.context.exists(ctx_path):
             return (f"copies from another stage to {target}, where the source COPY would then put the context's "
                     f"{ctx_path} over it")
+        if analysis.context.is_included(ctx_path):
+            return (f"copies from another stage to {target}, where the context may hold {ctx_path} (build "
+                    "output git ignores; .dockerignore does not keep it out), which the source COPY, moved after "
+                    "it, would then put over it")
     return None
 
 
