@@ -205,20 +205,7 @@ class ManifestFirst(Rule):
             raise _Stop(self.note(line, "the stack has no manifest in the build context"))
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
         wanted = _named_file(ic, cwd) or posixpath.join(cwd, rel)
-        entry = _entry_for(files, wanted)
-        placed = False
-        if entry is not None and entry.kind == "file":
-            found = _source_copy_after(files, stage, entry, install, ic, manager)
-            if found is None:
-                found, why = _broad_copy_after(analysis, files, stage, entry, install, ic, stack, manager, cwd)
-                if why:
-                    raise _Stop(self.note(line, f"{manifest} is copied on its own (line {entry.instruction.line}), "
-                                                f"then the source (line {found.instruction.line}) before "
-                                                f"`{ic.command}`, but {why}"))
-                placed = found is not None
-            entry = found or entry
-        if entry is None or entry.kind != "dir" or entry.instruction is None:
-            raise _Stop(self.note(line, _arrival(files, entry, manifest, wanted, ic)))
+        entry, placed = self._source_entry(analysis, files, stage, install, stack, ic, manager, cwd, manifest, wanted)
         copy = entry.instruction
         if copy not in stage.instructions:
             raise _Stop(self.note(line, f"the source is copied in an earlier stage (line {copy.line}); dfix does "
@@ -229,6 +216,26 @@ class ManifestFirst(Rule):
         # them and the install only reads: those steps then still see the source, as before.
         in_place = mode == "pre" and _stay_after_source(_between(stage, copy, install))
         return _Site(manager, run, state, cwd, entry, copy, mode, in_place, placed)
+
+    def _source_entry(self, analysis: Analysis, files, stage: Stage, install: Instruction, stack: Stack,
+                      ic: InstallCommand, manager: Manager, cwd: str, manifest: str, wanted: str) -> tuple[Entry, bool]:
+        """The directory COPY the reorder moves or precedes, and whether the install's inputs are
+        already all in place before it (`placed`: only that COPY moves)."""
+        entry = _entry_for(files, wanted)
+        placed = False
+        if entry is not None and entry.kind == "file":
+            found = _source_copy_after(files, stage, entry, install, ic, manager)
+            if found is None:
+                found, why = _broad_copy_after(analysis, files, stage, entry, install, ic, stack, manager, cwd)
+                if why:
+                    raise _Stop(self.note(install.line, f"{manifest} is copied on its own (line "
+                                                        f"{entry.instruction.line}), then the source (line "
+                                                        f"{found.instruction.line}) before `{ic.command}`, but {why}"))
+                placed = found is not None
+            entry = found or entry
+        if entry is None or entry.kind != "dir" or entry.instruction is None:
+            raise _Stop(self.note(install.line, _arrival(files, entry, manifest, wanted, ic)))
+        return entry, placed
 
     def _pre_fetch_checks(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
                           ic: InstallCommand, site: "_Site") -> list[str]:
