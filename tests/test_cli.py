@@ -277,7 +277,8 @@ def test_verbose_says_why_an_install_got_no_reorder(tmp_path: Path):
     quiet = invoke("--select", "DF101", str(tmp_path))
     assert "not applied" not in quiet.output
     loud = invoke("--select", "DF101", "-v", str(tmp_path))
-    assert "DF101 not applied: package.json is already copied on its own before `npm ci`" in loud.output
+    assert "DF101 not applied: package.json is already copied on its own (line 3) and no broad COPY of the source " \
+           "follows it before `npm ci`" in loud.output
     data = json.loads(invoke("--select", "DF101", "--format", "json", str(tmp_path)).stdout)
     assert [n["code"] for n in data["files"][0]["notes"]] == ["DF101"]
     assert data["files"][0]["skipped"] == []

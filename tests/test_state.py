@@ -76,3 +76,31 @@ def test_users_created_in_the_dockerfile_are_known_with_uid_and_home():
     assert (web.uid_gid, web.home) == ((1002, 1002), "/srv/w")
     assert nohome.uid_gid is None and nohome.home is None  # useradd without -m makes no home
     assert bare.uid_gid is None  # -H: no home directory
+
+
+def _app_user(text: str):
+    df = parse(text + "USER app\nRUN true\n")
+    return stage_states(df)[id(df.instructions[-1])]
+
+
+def test_useradd_uid_from_an_arg_or_env_with_a_default_is_expanded():
+    """`--uid ${UID}` with `ARG UID=1001` earlier: the shell sees the ARG as its environment."""
+    app = _app_user("FROM python:3.12-slim\nARG UID=1001\nENV GID=1002\nRUN useradd --uid ${UID} -g $GID -m app\n")
+    assert (app.uid_gid, app.home) == ((1001, 1002), "/home/app")
+
+
+@pytest.mark.parametrize("text", [
+    # bash sets $UID itself and ignores an inherited one: RPM-based /bin/sh, or SHELL bash
+    "FROM registry.access.redhat.com/ubi9/ubi\nARG UID=1001\nRUN useradd --uid ${UID} -m app\n",
+    'FROM python:3.12-slim\nARG UID=1001\nSHELL ["/bin/bash", "-c"]\nRUN useradd --uid ${UID} -m app\n',
+    "FROM python:3.12-slim\nARG UID\nRUN useradd --uid ${UID} -m app\n",  # no default
+    "FROM python:3.12-slim\nARG APP_UID=1001\nRUN export APP_UID=7 && useradd --uid $APP_UID -m app\n",
+    "FROM python:3.12-slim\nRUN useradd --uid $(id -u) -m app\n",
+])
+def test_useradd_uid_dfix_cannot_know_stays_unknown(text: str):
+    assert _app_user(text).uid_gid is None
+
+
+def test_useradd_uid_from_a_plain_variable_is_expanded_under_any_shell():
+    app = _app_user("FROM registry.access.redhat.com/ubi9/ubi\nARG APP_UID=1001\nRUN useradd -u ${APP_UID} -m app\n")
+    assert app.uid_gid == (1001, 1001)

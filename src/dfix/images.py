@@ -79,6 +79,12 @@ _NONROOT = User(65532, 65532, "/home/nonroot")
 
 ROOT_USERS = frozenset({"root", "0"})
 
+# Official images whose /bin/sh is dash or busybox ash in every tag (Debian, Ubuntu, Alpine):
+# not bash, which sets $UID itself and ignores an inherited one. RPM-based images (UBI,
+# Amazon Linux, Oracle Linux, and the tags of maven, gradle or openjdk built on them) run bash.
+POSIX_SH_IMAGES = frozenset({"node", "python", "pypy", "golang", "debian", "ubuntu", "alpine", "busybox",
+                             "buildpack-deps"})
+
 
 def official_home(user: str) -> str | None:
     """The home of a non-root user an official image defines (``node`` -> /home/node)."""

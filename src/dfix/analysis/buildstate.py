@@ -9,12 +9,13 @@ Values dfix cannot know are ``None`` and rules treat them as a reason to skip.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from ..dockerfile import Dockerfile, Instruction, Stage
 from ..dockerfile.expand import expand
-from ..images import ImageDefaults, User, defaults_for, repository
+from ..images import POSIX_SH_IMAGES, ImageDefaults, User, defaults_for, repository
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class State:
     workdir: str | None  # absolute path, None when unknowable
     env: Mapping[str, str | None] = field(default_factory=dict)  # ENV and ARG in scope
     created: Mapping[str, User] = field(default_factory=dict)  # users a RUN created (useradd -u 1001 -m app)
+    shell_changed: bool = False  # a SHELL instruction ran: RUN's shell is no longer the image's /bin/sh
 
     @property
     def known_image(self) -> bool:
@@ -116,8 +118,10 @@ def _apply(ins: Instruction, st: State, globals_: Mapping[str, str | None]) -> S
         return replace(st, env=env)
     if kw == "USER":
         return replace(st, user=expand(ins.args, st.env, ins.command.escape))
+    if kw == "SHELL":
+        return replace(st, shell_changed=True)
     if kw == "RUN":
-        created = created_users(ins, st.env)
+        created = created_users(ins, st.env, posix_sh=not st.shell_changed and st.base in POSIX_SH_IMAGES)
         return replace(st, created={**st.created, **created}) if created else st
     if kw == "WORKDIR":
         path = expand(ins.args, st.env, ins.command.escape)
@@ -139,12 +143,15 @@ _USER_VALUE_FLAGS = frozenset({"-u", "--uid", "-g", "--gid", "--ingroup", "-G", 
 _NO_HOME = frozenset({"-M", "--no-create-home", "-H"})
 
 
-def created_users(ins: Instruction, env: Mapping[str, str | None]) -> dict[str, User]:
+def created_users(ins: Instruction, env: Mapping[str, str | None], posix_sh: bool = False) -> dict[str, User]:
     """Users a RUN creates with a uid given on the command line, and a home it makes.
 
     `useradd` makes the home only with -m; adduser (Debian's and busybox's) makes it
-    unless told not to. A user without a literal uid stays unknown: the uid decides who
-    may write a cache mount, and dfix does not guess it.
+    unless told not to. A user without a known uid stays unknown: the uid decides who
+    may write a cache mount, and dfix does not guess it. `--uid ${UID}` is expanded with
+    the ARG/ENV values in force (the shell sees them as its environment), except where
+    the RUN could change them first, and except bash's own UID-like variables unless the
+    shell is provably not bash (``posix_sh``: bash ignores an inherited UID).
     """
     from .runs import run_script
 
@@ -154,32 +161,64 @@ def created_users(ins: Instruction, env: Mapping[str, str | None]) -> dict[str, 
     run = run_script(ins)
     if run is None:
         return {}
+    settable = not any(c.assignments or c.program in _ENV_CHANGERS for c in run.commands)
     found: dict[str, User] = {}
     for cmd in run.commands:
-        program, values = cmd.program, [w.value for w in cmd.program_words()[1][1:]]
-        if program not in ("useradd", "adduser") or any("$" in v for v in values):
+        program = cmd.program
+        values = _expanded_args(cmd, env if settable else {}, posix_sh)
+        if program not in ("useradd", "adduser") or values is None:
             continue
-        options, operands, i = {}, [], 0
-        while i < len(values):
-            if values[i] in _USER_VALUE_FLAGS and i + 1 < len(values):
-                options[values[i]] = values[i + 1]
-                i += 2
-                continue
-            (options.__setitem__(values[i], "") if values[i].startswith("-") else operands.append(values[i]))
-            i += 1
-        uid = options.get("-u") or options.get("--uid")
-        if not operands or uid is None or not uid.isdigit():
-            continue
-        name = operands[0]
-        makes_home = ("-m" in options or "--create-home" in options) if program == "useradd" else \
-            not (set(options) & _NO_HOME or "--system" in options and "--home" not in options)
-        if not makes_home:
-            continue
-        home = options.get("-d") or options.get("--home-dir") or options.get("--home") or options.get("-h") \
-            or f"/home/{name}"
-        gid = options.get("-g") or options.get("--gid")
-        found[name] = User(int(uid), int(gid) if gid and gid.isdigit() else int(uid), home)
+        user = _created_user(program, values)
+        if user is not None:
+            found[user[0]] = user[1]
     return found
+
+
+# Shell commands that may change a variable a later command of the same RUN expands.
+_ENV_CHANGERS = frozenset({"export", "unset", "read", "set", "source", ".", "eval", "declare", "local",
+                           "typeset", "readonly"})
+# Variables bash sets itself, ignoring the environment (so an ENV UID does not reach $UID).
+_BASH_OWN = frozenset({"UID", "EUID", "PPID", "GROUPS", "BASHPID", "RANDOM", "SECONDS", "LINENO", "SHLVL",
+                       "HOSTNAME", "HOSTTYPE", "OSTYPE", "MACHTYPE"})
+_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expanded_args(cmd, env: Mapping[str, str | None], posix_sh: bool) -> list[str] | None:
+    """The command's arguments with ARG/ENV references expanded, or None when one cannot be known."""
+    out = []
+    for w in cmd.program_words()[1][1:]:
+        value = w.value
+        if "$" in value:
+            if "$(" in value or "`" in value or (not posix_sh and set(_REFERENCE.findall(value)) & _BASH_OWN):
+                return None
+            value = expand(value, env)
+            if value is None:
+                return None
+        out.append(value)
+    return out
+
+
+def _created_user(program: str, values: list[str]) -> tuple[str, User] | None:
+    options, operands, i = {}, [], 0
+    while i < len(values):
+        if values[i] in _USER_VALUE_FLAGS and i + 1 < len(values):
+            options[values[i]] = values[i + 1]
+            i += 2
+            continue
+        (options.__setitem__(values[i], "") if values[i].startswith("-") else operands.append(values[i]))
+        i += 1
+    uid = options.get("-u") or options.get("--uid")
+    if not operands or uid is None or not uid.isdigit():
+        return None
+    name = operands[0]
+    makes_home = ("-m" in options or "--create-home" in options) if program == "useradd" else \
+        not (set(options) & _NO_HOME or "--system" in options and "--home" not in options)
+    if not makes_home:
+        return None
+    home = options.get("-d") or options.get("--home-dir") or options.get("--home") or options.get("-h") \
+        or f"/home/{name}"
+    gid = options.get("-g") or options.get("--gid")
+    return name, User(int(uid), int(gid) if gid and gid.isdigit() else int(uid), home)
 
 
 def stage_states(df: Dockerfile) -> dict[int, State]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import TYPE_CHECKING
 
 from .argv import operands
@@ -76,7 +77,100 @@ GRADLE = Manager(
                         relocated_by=(("gradle.properties", "gradle.user.home"),)),),
     offline_only_flags=frozenset({"--offline"}),
     exact_opt_out="Gradle's dependency locking is configured in build scripts dfix does not run",
-    deps_only_opt_out="build.gradle is a program: what a dependencies-only task reads cannot be shown statically",
+    # Resolves the root project's configurations (more than a build may use, into ~/.gradle):
+    # only in a build stage; and only when every build script is shown to read no other file
+    # while Gradle configures it (gradle_script_problem, checked by the stack detector).
+    deps_only=DepsOnly(goal="dependencies", build_stages_only=True),
+    builds_download=True,
 )
+
+# Plugins whose configuration reads no project file beyond the build files (core plugins
+# and the common JVM ones); any other plugin may read the source or .git while Gradle
+# configures the build, which a dependencies task before the source would then miss.
+GRADLE_QUIET_PLUGINS = frozenset({
+    "java", "java-library", "application", "war", "jacoco", "maven-publish", "idea", "eclipse", "java-platform",
+    "distribution", "base", "java-test-fixtures", "jvm-test-suite", "checkstyle", "pmd",
+    "org.springframework.boot", "io.spring.dependency-management", "org.jetbrains.kotlin.jvm",
+    "org.jetbrains.kotlin.plugin.spring", "org.jetbrains.kotlin.plugin.jpa", "org.jetbrains.kotlin.plugin.allopen",
+    "org.jetbrains.kotlin.plugin.noarg", "org.jetbrains.kotlin.plugin.serialization", "org.jetbrains.kotlin.kapt",
+    "com.github.johnrengelman.shadow", "com.gradleup.shadow", "io.freefair.lombok",
+    "org.gradle.toolchains.foojay-resolver-convention",
+})
+# Words of a build script that read files, run programs or load other scripts while Gradle
+# configures the build: with any of them, what a dependencies task reads is unknown.
+GRADLE_READING_WORDS = frozenset({
+    "file", "files", "fileTree", "File", "apply", "exec", "execute", "providers", "layout", "rootDir",
+    "projectDir", "buildDir", "Properties", "load", "readText", "readLines", "readBytes", "text", "includeBuild",
+    "flatDir", "buildscript", "from", "zipTree", "tarTree", "exists", "isFile", "isDirectory", "ProcessBuilder",
+    "Runtime", "URL", "evaluate", "GroovyShell", "eval", "git", "grgit", "gitVersion", "versionDetails",
+    "uri", "withReader", "eachLine", "newReader", "copy", "javaexec", "ant", "Eval", "Class", "forName",
+})
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PLUGIN_ID = re.compile(r"""\bid\s*\(?\s*["']([^"']+)["']""")
+_KOTLIN_PLUGIN = re.compile(r"""\bkotlin\s*\(\s*["']([^"']+)["']""")
+
+
+def _code_only(text: str) -> str:
+    """The script without comments and without string literals that interpolate nothing."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif text[i] in "\"'":
+            quote = text[i] * 3 if text.startswith(text[i] * 3, i) else text[i]
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            body = text[i + len(quote):j]
+            out.append(f" {body} " if "$" in body else " STR ")
+            i = j + len(quote)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _plugins_blocks(text: str) -> tuple[list[str], str]:
+    """The bodies of `plugins { ... }` blocks, and the text without them."""
+    blocks, rest, pos = [], [], 0
+    for m in re.finditer(r"\bplugins\s*\{", text):
+        if m.start() < pos:
+            continue
+        depth, j = 1, m.end()
+        while j < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            j += 1
+        blocks.append(text[m.end():j - 1])
+        rest.append(text[pos:m.start()])
+        pos = j
+    rest.append(text[pos:])
+    return blocks, "".join(rest)
+
+
+def gradle_script_problem(text: str) -> str | None:
+    """Why configuring this build script may read more than the build files, or None."""
+    blocks, rest = _plugins_blocks(text)
+    for block in blocks:
+        ids = re.findall(r"`([^`]+)`", block)  # Kotlin: `java-library`
+        block = re.sub(r"`[^`]+`", " ", block)
+        ids += _PLUGIN_ID.findall(block) + [f"org.jetbrains.kotlin.{k}" for k in _KOTLIN_PLUGIN.findall(block)]
+        stripped = _PLUGIN_ID.sub(" ", _KOTLIN_PLUGIN.sub(" ", _code_only(block)))
+        words = set(_WORD.findall(stripped)) - {"version", "apply", "false", "true", "STR", "alias", "libs",
+                                                "plugins", "id", "kotlin"}
+        ids += sorted(w for w in words if "." not in w)
+        for plugin in ids:
+            if plugin not in GRADLE_QUIET_PLUGINS:
+                return f"plugin {plugin}"
+        if "alias" in _WORD.findall(_code_only(block)):
+            return "a plugin named through the version catalogue (alias)"
+    words = set(_WORD.findall(_code_only(rest)))
+    found = sorted(words & GRADLE_READING_WORDS)
+    return f"`{found[0]}`" if found else None
+
 
 MANAGERS = (MAVEN, GRADLE)

@@ -25,6 +25,10 @@ _COMMON_VERBS = {"run": B, "run-script": B, "test": B, "t": B, "start": B, "exec
 NODE_MODULES = ("node_modules",)
 # package.json scripts every node package manager runs during an install.
 LIFECYCLE_SCRIPTS = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare")
+# Tools a lifecycle script may run that read only the named directories of the package
+# (and node_modules): patch-package applies patches/ to the installed packages. A script
+# that is just such a tool reads exactly those directories, copied with the manifests.
+SCRIPT_TOOL_INPUTS = {"patch-package": ("patches",)}
 # Lifecycle scripts whose work does not depend on the project source.
 HARMLESS_SCRIPTS = frozenset({"husky", "husky install", "is-ci || husky install", "npx only-allow pnpm",
                               "npx only-allow npm", "npx only-allow yarn"})
@@ -110,6 +114,8 @@ YARN_BERRY = Manager(
                  for v in (None, "install")},
     exact_opt_out="yarn 2+ `--immutable` checks resolutions and checksums dfix does not replicate",
     deps_only_opt_out="yarn install installs dependencies only",
+    # Yarn 2+ never runs prepublish or prepare (preprepare, postprepare) on install; only these.
+    install_scripts=("preinstall", "install", "postinstall"),
 )
 
 def pnpm_exact_check(package_json: str, lock: str) -> str | None:

@@ -147,6 +147,9 @@ class DepsOnly:
     flag: str | None = None  # added to the same command (`poetry install --no-root`)
     goal: str | None = None  # replaces the goals of a build tool (`mvn dependency:go-offline`)
     command: str | None = None  # a command of its own (`go mod download`)
+    # It fetches more than the build itself uses (every configuration), into a cache that
+    # stays in the layer: only in a stage whose files the final image does not contain.
+    build_stages_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,9 @@ class Manager:
     file_flags: frozenset[str] = frozenset()  # options naming files the call reads (`mvn -s settings.xml`)
     # Whether a project is never installed itself, from its parsed pyproject.toml (uv, poetry).
     virtual_project: Callable[[dict], bool] | None = None
+    # package.json scripts an install runs for the project and its workspaces, when they
+    # differ from the node default (yarn 2+ runs only the install ones); None: the default.
+    install_scripts: tuple[str, ...] | None = None
 
     def lock_write(self, verb: str | None) -> LockWrite | None:
         return self.lock_writes.get(verb)

@@ -76,6 +76,18 @@ SYSTEM_COMMANDS = {
                                "date", "uname")},
 }
 
+# File utilities that only read (no option of theirs writes a file), and inert builtins:
+# a step of these alone, without a redirection, changes nothing in the image.
+READ_ONLY_COMMANDS = frozenset({"cat", "ls", "head", "tail", "wc", "grep", "sha256sum", "md5sum", "stat",
+                                "readlink", "realpath", "dirname", "basename", "id", "whoami", "date", "uname",
+                                "echo", "true", ":", "printf", "test", "[", "pwd", "which"})
+
+
+def read_only(program: str | None, source: str) -> bool:
+    """Whether a simple command (its program and its text as written) provably writes nothing."""
+    return program in READ_ONLY_COMMANDS and ">" not in source and "`" not in source and "$(" not in source
+
+
 # System packages that install a program a build step may call (Debian, Alpine and RPM names).
 PACKAGE_PROGRAMS = {
     "maven": ("mvn",), "golang": ("go",), "golang-go": ("go",), "go": ("go",), "nodejs": ("node",),

@@ -78,12 +78,30 @@ def berry_cache(context, rc: tuple[list[str], dict, str | None], env: dict[str, 
         enabled = major >= 4
     if not enabled:
         return BerryCache(None, "yarn keeps its cache in the project (.yarn/cache), not in a global folder")
-    if setting("cacheFolder", "YARN_CACHE_FOLDER"):
-        return BerryCache(None, "cacheFolder is set; dfix does not follow which cache yarn then uses")
+    if env.get("YARN_CACHE_FOLDER"):
+        # Name what set it: the environment, not .yarnrc.yml, is what the user must look at.
+        return BerryCache(None, "YARN_CACHE_FOLDER is set in the environment (not in .yarnrc.yml); with the global "
+                                "cache on (yarn 4's default) yarn ignores it and uses the global cache, so a cache "
+                                "mount of that folder catches nothing; dfix does not follow which cache yarn then uses")
+    if "YARN_CACHE_FOLDER" not in env and settings.get("cacheFolder"):
+        return BerryCache(None, f"{rcs[0] if rcs else '.yarnrc.yml'} sets cacheFolder; dfix does not follow which "
+                                "cache yarn then uses")
     folder = setting("globalFolder", "YARN_GLOBAL_FOLDER")
     if folder is not None and (not isinstance(folder, str) or not folder.startswith("/") or "$" in folder):
         return BerryCache(None, f"globalFolder {folder!r} is not an absolute path dfix can resolve")
     return BerryCache(folder.rstrip("/") if folder else None)
+
+
+def runs_berry(context, rc: tuple[list[str], dict, str | None], corepack_enabled: bool) -> bool:
+    """Whether `yarn` provably runs yarn 2+ here: a yarnPath in the only .yarnrc.yml, or corepack
+    enabled with a packageManager field of yarn 2+ (corepack's own default yarn is 1.x)."""
+    rcs, settings, error = rc
+    if len(rcs) > 1 or error:
+        return False
+    if isinstance(settings.get("yarnPath"), str) and settings["yarnPath"]:
+        return True
+    major = _major(context, {}, rcs[0] if rcs else None)
+    return corepack_enabled and major is not None and major >= 2
 
 
 def read_rc(context) -> tuple[list[str], dict, str | None]:

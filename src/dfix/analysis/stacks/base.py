@@ -28,6 +28,9 @@ class HazardKind(str, Enum):
     """Why a manifest-first reorder may be unsafe. Rules branch on these, never on messages."""
 
     LIFECYCLE_SCRIPT = "lifecycle-script"  # an install-time script of the project runs: may read any file
+    # A script yarn 2+ never runs on install (prepare, prepublish) but an older yarn would:
+    # a lifecycle script unless yarn 2+ provably runs the install.
+    SCRIPT_SKIPPED_BY_MANAGER = "script-skipped-by-manager"
     LOCAL_DEPENDENCY = "local-dependency"  # a `file:` package directory the install reads (copied with manifests)
     MISSING_INPUT = "missing-input"  # a file or directory the install reads is not in the context
     PROJECT_INSTALL = "project-install"  # the install builds the project itself
@@ -37,6 +40,7 @@ class HazardKind(str, Enum):
     OUTSIDE_CONTEXT = "outside-context"  # a path that points outside the build context
     UNREADABLE_MANIFEST = "unreadable-manifest"  # a manifest that does not parse: what it asks for is unknown
     INCLUDED_BUILD = "included-build"  # Gradle includeBuild / buildSrc: the install compiles a whole directory
+    BUILD_SCRIPT_READS = "build-script-reads"  # configuring a build script may read files beyond the build files
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Stack:
     build_outputs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     hazards: list[Hazard] = field(default_factory=list)  # reasons a manifest-first reorder may be unsafe
+    workspaces: list[str] = field(default_factory=list)  # member patterns the root manifest declares
     ambiguous: str | None = None
 
     def hazard(self, kind: HazardKind, path: str | None, message: str) -> None:

@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ...context import BuildContext
-from ...managers.java import GRADLE, MAVEN
+from ...managers.java import GRADLE, MAVEN, gradle_script_problem
 from ...shell.parse import Command
 from .base import HazardKind, Invocation, Stack, invocation, join
 
@@ -123,7 +123,26 @@ def _gradle(ctx: BuildContext, root: str, stack: Stack) -> None:
     stack.add_inputs(ctx.files_under(join(root, "gradle/wrapper")))
     catalogs = [f for f in ctx.files_under(join(root, "gradle")) if f.endswith(".versions.toml")]
     stack.add_inputs(catalogs)
+    _gradle_script_hazards(ctx, root, stack)
     if ctx.is_dir(join(root, "buildSrc")):
         stack.add_inputs([join(root, "buildSrc") + "/"])
         stack.hazard(HazardKind.INCLUDED_BUILD, join(root, "buildSrc") + "/",
                      "buildSrc/ is compiled before any task runs: the install reads all of it")
+
+
+def _gradle_script_hazards(ctx: BuildContext, root: str, stack: Stack) -> None:
+    """Build scripts whose configuration may read more than the build files, and included
+    projects with no build file (their directory would not exist before the source)."""
+    for script in stack.manifests:
+        problem = gradle_script_problem(ctx.read_text(script) or "")
+        if problem:
+            stack.hazard(HazardKind.BUILD_SCRIPT_READS, script,
+                         f"{script} uses {problem}, which may read files beyond the build files while Gradle "
+                         "configures the build")
+    for settings in (join(root, n) for n in GRADLE_SETTINGS_FILES if ctx.is_file(join(root, n))):
+        projects, _ = gradle_includes(ctx.read_text(settings) or "")
+        for project in projects:
+            if not any(ctx.is_file(join(root, join(project, n))) for n in GRADLE_BUILD_FILES):
+                stack.hazard(HazardKind.BUILD_SCRIPT_READS, join(root, project) + "/",
+                             f"included project {project} has no build file: its directory would not exist "
+                             "before the source arrives")

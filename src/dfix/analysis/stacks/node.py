@@ -62,6 +62,7 @@ def detect(ctx: BuildContext, root: str, invocations: list[Invocation]) -> Stack
     stack.add_inputs(stack.manifests + lockfiles)
     stack.add_inputs(_config_inputs(ctx, lock_dir, package_manager))
 
+    stack.workspaces = _workspace_patterns(ctx, lock_dir, pkg)
     members = _workspace_members(ctx, lock_dir, pkg)
     if members:
         stack.notes.append(f"workspace with {len(members)} member(s)")
@@ -74,7 +75,7 @@ def detect(ctx: BuildContext, root: str, invocations: list[Invocation]) -> Stack
         data = pkg if package_dir == lock_dir else read_json(ctx, member_manifest) or {}
         if ctx.is_file(member_manifest) and read_json(ctx, member_manifest) is None:
             stack.hazard(HazardKind.UNREADABLE_MANIFEST, member_manifest, f"{member_manifest} is not valid JSON")
-        _lifecycle_hazards(ctx, package_dir, data, stack)
+        _lifecycle_hazards(ctx, package_dir, data, stack, _install_scripts(package_manager))
         _local_dependencies(ctx, package_dir, data, stack)
         _patched_dependencies(ctx, package_dir, data, stack)
     stack.build_outputs = _build_outputs(pkg, root)
@@ -204,7 +205,14 @@ def _config_inputs(ctx: BuildContext, root: str, package_manager: str) -> list[s
     return found
 
 
-def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any], stack: Stack) -> None:
+def _install_scripts(package_manager: str) -> tuple[str, ...] | None:
+    """The package.json scripts this manager's install runs when fewer than npm's (yarn 2+), or None."""
+    manager = by_name(package_manager)
+    return None if manager is None else manager.install_scripts
+
+
+def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any], stack: Stack,
+                       install_scripts: tuple[str, ...] | None) -> None:
     scripts = pkg.get("scripts")
     if not isinstance(scripts, dict):
         return
@@ -216,6 +224,19 @@ def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any],
         if script.strip() in node_managers.HARMLESS_SCRIPTS:
             stack.notes.append(f"{name} script in {where} runs during install and reads no project file: `{script}`")
             continue
+        if install_scripts is not None and name not in install_scripts:
+            # Only an older yarn (or npm) would run it; the rule decides whether yarn 2+ provably runs.
+            stack.hazard(HazardKind.SCRIPT_SKIPPED_BY_MANAGER, where,
+                         f"the {name} script in {where} ({script!r}) runs during the install unless yarn 2+ runs "
+                         f"it (yarn 2+ never runs {name} on install), and nothing shows that yarn 2+ runs here "
+                         "(no yarnPath in .yarnrc.yml, no `corepack enable` with a packageManager of yarn 2+)")
+            continue
+        tool_inputs = _known_tool_inputs(ctx, package_dir, script)
+        if tool_inputs is not None:
+            stack.add_inputs(tool_inputs)
+            stack.notes.append(f"{name} script in {where} ({script!r}) reads only "
+                               f"{', '.join(tool_inputs) or 'node_modules'}, copied with the manifests")
+            continue
         referenced = script_file_references(ctx, package_dir, script)
         if referenced:
             stack.add_inputs(referenced)
@@ -224,6 +245,21 @@ def _lifecycle_hazards(ctx: BuildContext, package_dir: str, pkg: dict[str, Any],
         else:
             stack.hazard(HazardKind.LIFECYCLE_SCRIPT, where,
                          f"the {name} script in {where} (`{script}`) runs during the install and may read any file")
+
+
+def _known_tool_inputs(ctx: BuildContext, package_dir: str, script: str) -> list[str] | None:
+    """The directories a script reads when it only runs tools whose inputs the catalogue knows
+    (`patch-package`, `npx patch-package`, with no arguments), else None."""
+    commands = parse_shell(script).commands
+    inputs: list[str] = []
+    for command in commands:
+        argv = command.argv[1:] if command.argv[:1] == ["npx"] else command.argv
+        if len(argv) != 1 or argv[0] not in node_managers.SCRIPT_TOOL_INPUTS or command.assignments \
+                or command.enclosing or command.operator not in (None, "&&"):
+            return None
+        inputs += [join(package_dir, d) + "/" for d in node_managers.SCRIPT_TOOL_INPUTS[argv[0]]
+                   if ctx.is_dir(join(package_dir, d))]
+    return inputs if commands else None
 
 
 def script_file_references(ctx: BuildContext, package_dir: str, script: str) -> list[str]:

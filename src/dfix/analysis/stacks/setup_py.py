@@ -31,9 +31,10 @@ MAX_SETUP_PY_BYTES = 1024 * 1024
 _OPEN_FUNCTIONS = frozenset({"open", "io.open", "codecs.open", "builtins.open"})
 _PATH_READERS = frozenset({"read_text", "read_bytes", "open"})
 _JOIN_FUNCTIONS = frozenset({"os.path.join", "path.join", "posixpath.join", "join"})
-_PATH_TYPES = frozenset({"Path", "pathlib.Path", "PurePath"})
+_PATH_TYPES = frozenset({"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"})
 _DIRNAME_FUNCTIONS = frozenset({"os.path.dirname", "path.dirname", "dirname", "os.path.abspath",
-                                "os.path.realpath", "abspath", "realpath"})
+                                "os.path.realpath", "abspath", "realpath", "posixpath.dirname",
+                                "posixpath.abspath", "posixpath.realpath"})
 ROOT = ""  # the project directory, as a path prefix
 _HELPER_DEPTH = 3  # helper functions followed from a module-level call
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -48,14 +49,34 @@ class SetupPyFacts:
     parse_error: str | None = None
 
 
-def _dotted(node: ast.expr) -> str | None:
+# Import aliases of the path modules, name -> canonical dotted name (`from os import path`,
+# `import os.path as osp`, `from pathlib import Path as P`), set per analysed module.
+_ALIASED_MODULES = ("os", "os.path", "posixpath", "pathlib", "io", "codecs")
+
+
+def _dotted(node: ast.expr, aliases: dict[str, str] | None = None) -> str | None:
     parts: list[str] = []
     while isinstance(node, ast.Attribute):  # a loop: `a.b.c...` may be long
         parts.append(node.attr)
         node = node.value
     if not isinstance(node, ast.Name):
         return None
-    return ".".join([node.id, *reversed(parts)])
+    head = aliases.get(node.id, node.id) if aliases else node.id
+    return ".".join([head, *reversed(parts)])
+
+
+def _import_aliases(module: ast.Module) -> dict[str, str]:
+    """Names the module binds to the path modules or their functions, by their canonical name."""
+    found: dict[str, str] = {}
+    for node in module.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name in _ALIASED_MODULES:
+                    found[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module in _ALIASED_MODULES and not node.level:
+            for alias in node.names:
+                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return found
 
 
 def _preorder(node: ast.AST) -> Iterator[ast.AST]:
@@ -87,8 +108,9 @@ def _name_assignments(nodes: Iterator[ast.AST]) -> Iterator[tuple[str, ast.expr]
 
 
 class _Evaluator:
-    def __init__(self, constants: dict[str, object]) -> None:
+    def __init__(self, constants: dict[str, object], aliases: dict[str, str]) -> None:
         self.constants = constants
+        self.aliases = aliases
 
     def value(self, node: ast.expr, scope: dict[str, object], depth: int = 0) -> object:
         """A str, a tuple of str (for ``*args``), ROOT for the project dir, or None."""
@@ -117,7 +139,7 @@ class _Evaluator:
         return None
 
     def _call(self, node: ast.Call, scope: dict[str, object], depth: int) -> object:
-        name = _dotted(node.func) or ""
+        name = _dotted(node.func, self.aliases) or ""
         if name in _DIRNAME_FUNCTIONS:
             first = node.args[0] if node.args and not isinstance(node.args[0], ast.Starred) else None
             inner = self.value(first, scope, depth + 1) if first is not None else None
@@ -136,8 +158,8 @@ class _Evaluator:
                 else:
                     return None
             return _join(parts) if parts else ROOT
-        if name.endswith((".resolve", ".absolute")) and isinstance(node.func, ast.Attribute):
-            return self.value(node.func.value, scope, depth + 1)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute"):
+            return self.value(node.func.value, scope, depth + 1)  # `Path(__file__).resolve()`
         if isinstance(node.func, ast.Attribute) and node.func.attr == "parent":
             return ROOT
         return None
@@ -172,8 +194,9 @@ def analyse_setup_py(source: str) -> SetupPyFacts:
     except (RecursionError, MemoryError):  # CPython's compiler gives up on these too
         facts.parse_error = "an expression nested too deeply to read"
         return facts
+    aliases = _import_aliases(module)
     constants: dict[str, object] = {}
-    evaluator = _Evaluator(constants)
+    evaluator = _Evaluator(constants, aliases)
     for name, value_node in _name_assignments(iter(module.body)):  # module level, not inside if/with
         value = evaluator.value(value_node, {})
         if value is not None:
@@ -189,7 +212,7 @@ def analyse_setup_py(source: str) -> SetupPyFacts:
         elif isinstance(target, str) and target and target not in opened:
             opened.add(target)
             facts.opened.append(target)
-        name = _dotted(call.func) or ""
+        name = _dotted(call.func, aliases) or ""
         if name in functions and depth < _HELPER_DEPTH:
             helper = functions[name]
             inner = _bind(helper, call, evaluator, scope)
@@ -203,7 +226,7 @@ def analyse_setup_py(source: str) -> SetupPyFacts:
         if not isinstance(call, ast.Call) or id(call) in calls_in_functions:
             continue
         record(call, {}, 0)
-        name = _dotted(call.func) or ""
+        name = _dotted(call.func, aliases) or ""
         if name.endswith(("find_packages", "find_namespace_packages")):
             facts.finds_packages = True
         if name.endswith("setup"):
@@ -216,7 +239,7 @@ _UNRESOLVED = object()
 
 def _opened_path(call: ast.Call, evaluator: _Evaluator, scope: dict[str, object]) -> object:
     """The path a call reads, None when it reads nothing, _UNRESOLVED when it reads something unknown."""
-    name = _dotted(call.func) or ""
+    name = _dotted(call.func, evaluator.aliases) or ""
     if name in _OPEN_FUNCTIONS:
         if not call.args or isinstance(call.args[0], ast.Starred):
             return _UNRESOLVED
@@ -224,18 +247,18 @@ def _opened_path(call: ast.Call, evaluator: _Evaluator, scope: dict[str, object]
         return value if isinstance(value, str) and value else _UNRESOLVED
     if isinstance(call.func, ast.Attribute) and call.func.attr in _PATH_READERS:
         receiver = call.func.value
-        if isinstance(receiver, (ast.Call, ast.BinOp)) and _is_path_expr(receiver):
+        if isinstance(receiver, (ast.Call, ast.BinOp)) and _is_path_expr(receiver, evaluator.aliases):
             value = evaluator.value(receiver, scope)
             return value if isinstance(value, str) and value else _UNRESOLVED
     return None
 
 
-def _is_path_expr(node: ast.expr) -> bool:
+def _is_path_expr(node: ast.expr, aliases: dict[str, str]) -> bool:
     while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # a loop: `p / "a" / "b" / ...`
         if isinstance(node.left, (ast.Name, ast.Attribute)):
             return True
         node = node.left
-    return isinstance(node, ast.Call) and (_dotted(node.func) or "") in _PATH_TYPES
+    return isinstance(node, ast.Call) and (_dotted(node.func, aliases) or "") in _PATH_TYPES
 
 
 def _bind(

@@ -18,8 +18,10 @@ from ...analysis.buildstate import State
 from ...analysis.copies import Entry
 from ...dockerfile import Dockerfile, Instruction, Stage, TextEdit
 from ...dockerfile.expand import expand, opaque_option
-from .toolchain import program_available
-from ...managers import Kind, Manager, by_name, recognise
+from .toolchain import launcher_enabled_before, program_available
+from ...managers.yarn_berry import runs_berry
+from ...managers.system import read_only
+from ...managers import MANAGERS, Kind, Manager, by_name, recognise
 from ...analysis.runs import RunScript, run_script
 from ...shell.parse import Command
 from ...analysis.stacks.base import HazardKind, InstallCommand, Stack
@@ -29,6 +31,8 @@ from ..base import Finding, Fix, Rule, RuleContext, Safety
 # read the copied source nor change where a relative COPY destination points.
 _METADATA = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "USER", "STOPSIGNAL", "HEALTHCHECK", "CMD",
                        "ENTRYPOINT", "ONBUILD", "MAINTAINER", "SHELL"})
+# Instructions that change nothing a RUN before them would see (unlike ENV, ARG, USER, WORKDIR, SHELL).
+_STATE_NEUTRAL = frozenset({"LABEL", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "MAINTAINER"})
 # COPY flags carried to the manifest COPY as they are; any other flag makes dfix step back.
 _CARRIED_FLAGS = frozenset({"chown", "chmod", "link"})
 # Hazards a manifest-first reorder handles itself: the local package directory is copied
@@ -46,6 +50,32 @@ class _Plan:
     inputs: list[str]  # context paths (a trailing "/" marks a directory)
     mode: str  # "move": the install moves before the source; "pre": a deps-only install is added
     env: Mapping[str, str | None]  # ARG/ENV in force at the install
+    in_place: bool = False  # "pre": the dependencies-only step goes where the source COPY is, which stays
+
+
+@dataclass
+class _Site:
+    """What one install reads and where its manifests arrive with the source."""
+
+    manager: Manager
+    run: RunScript
+    state: State
+    cwd: str  # the directory the install runs in
+    entry: Entry  # the directory COPY that brings the manifests with the source
+    copy: Instruction  # its instruction
+    mode: str  # see _Plan
+    in_place: bool  # see _Plan
+    # The install's inputs are all in place, copied on their own (`COPY install/package.json ./`),
+    # and the source COPY after them writes none of its manager's files: only that COPY moves.
+    placed: bool = False
+
+
+class _Stop(Exception):
+    """Ends one install's attempt with the note or skip that says why."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding)
+        self.finding = finding
 
 
 class ManifestFirst(Rule):
@@ -61,6 +91,9 @@ class ManifestFirst(Rule):
     source. Installs that also build the project (`uv sync`, `poetry install`,
     `pdm install`) get a dependencies-only install before the source
     (`--no-install-project`, `--no-root`, `--no-self`) and keep the full install after it.
+    Builds that download as they go get a dependencies step first: `go mod download`,
+    `mvn dependency:go-offline`, and `gradle dependencies` (in a build stage, when every
+    build script is shown to read nothing but the build files while Gradle configures it).
 
     ## Why is this bad?
     BuildKit re-runs every step after a changed input. With the source copied first, a
@@ -130,136 +163,187 @@ class ManifestFirst(Rule):
 
     def _one(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
              ic: InstallCommand, exact_applied: tuple[bool, bool]) -> Iterable[Finding]:
-        df, context = analysis.dockerfile, analysis.context
+        """One install: find where its manifests arrive, check every guard, then build the fix.
+
+        Each step raises _Stop with the note or skip that ends the attempt.
+        """
+        try:
+            site = self._site(analysis, stage, install, stack, ic)
+            reason = self._blocked(analysis, stage, site.copy, install, site.run, stack, ic, site.entry,
+                                   site.manager, site.in_place)
+            if reason:
+                raise _Stop(self.skip(install.line, reason))
+            if ic.kind == Kind.BUILD and site.manager.deps_only is None:
+                raise _Stop(self.note(install.line, f"`{ic.command}` has no dependencies-only form: "
+                                                    f"{site.manager.deps_only_opt_out}"))
+            extra = self._pre_fetch_checks(analysis, stage, install, stack, ic, site) if site.mode == "pre" else []
+            # Placed: the source COPY writes no lockfile where the install runs, so none is put back.
+            may_differ = self._move_checks(analysis, stage, install, stack, ic, site, exact_applied) \
+                if site.mode == "move" and not site.placed else []
+            yield self._reorder(analysis, stage, install, stack, ic, site, extra, may_differ)
+        except _Stop as stop:
+            yield stop.finding
+
+    def _site(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
+              ic: InstallCommand) -> "_Site":
+        """Where the install runs, which COPY brings its manifests with the source, and how to reorder."""
+        context, line = analysis.context, install.line
         manager = by_name(ic.package_manager) or by_name(stack.package_manager)
-        line = install.line
         if manager is None:
-            yield self.note(line, f"no record of package manager {ic.package_manager or stack.package_manager}")
-            return
+            raise _Stop(self.note(line, f"no record of package manager {ic.package_manager or stack.package_manager}"))
         run = run_script(install)
         if run is None:
-            yield self.skip(line, "the install RUN is not plain shell dfix can read (heredoc, JSON form or unparsable)")
-            return
+            raise _Stop(self.skip(line, "the install RUN is not plain shell dfix can read (heredoc, JSON form or "
+                                        "unparsable)"))
         state = analysis.state(install)
         cwd = ic.cwd or state.workdir
         if cwd is None:
-            yield self.note(line, "the directory the install runs in is not known")
-            return
+            raise _Stop(self.note(line, "the directory the install runs in is not known"))
         files = analysis.image_files_before(stage, install)
         manifest = stack.manifests[0] if stack.manifests else None
         if manifest is None:
-            yield self.note(line, "the stack has no manifest in the build context")
-            return
+            raise _Stop(self.note(line, "the stack has no manifest in the build context"))
         rel = posixpath.relpath(manifest, stack.root) if stack.root not in ("", ".") else manifest
-        entry = _entry_for(files, _named_file(ic, cwd) or posixpath.join(cwd, rel))
-        if entry is not None and entry.kind == "file":
-            entry = _source_copy_after(files, stage, entry, install, ic, manager) or entry
-        if entry is None or entry.kind != "dir" or entry.instruction is None:
-            yield self.note(line, f"{manifest} is already copied on its own before `{ic.command}`, or dfix cannot "
-                                  "tell how it arrives")
-            return
+        wanted = _named_file(ic, cwd) or posixpath.join(cwd, rel)
+        entry, placed = self._source_entry(analysis, files, stage, install, stack, ic, manager, cwd, manifest, wanted)
         copy = entry.instruction
         if copy not in stage.instructions:
-            yield self.note(line, f"the source is copied in an earlier stage (line {copy.line}); dfix does not "
-                                  "reorder across stages")
-            return
-        reason = self._blocked(df, stage, copy, install, run, stack, ic, context, entry, manager)
-        if reason:
-            yield self.skip(line, reason)
-            return
-        if ic.kind == Kind.BUILD and manager.deps_only is None:
-            yield self.note(line, f"`{ic.command}` has no dependencies-only form: {manager.deps_only_opt_out}")
-            return
-        extra: list[str] = []
+            raise _Stop(self.note(line, f"the source is copied in an earlier stage (line {copy.line}); dfix does "
+                                        "not reorder across stages"))
         mode = "pre" if ic.kind in (Kind.PROJECT, Kind.BUILD) and not _virtual_project(context, stack, manager) \
             else "move"
-        may_differ: list[str] = []
-        if mode == "pre":
-            marker = _deps_only_marker(manager)
-            if marker is None:
-                yield self.skip(line, f"`{ic.command}` installs the project itself and has no dependencies-only form dfix knows")
-                return
-            if _preinstalled(stage, copy, marker):
-                yield self.note(line, f"a dependencies-only step (`{marker}`) already runs before the source arrives")
-                return
-            if manager.downloads_needed is not None and not _downloads_at(stack, context, state, cwd, entry, manager):
-                yield self.note(line, "nothing to download before the source: no required modules at the build's "
-                                      "root, vendored, or -mod=vendor")
-                return
-            missing_tool = _tool_missing(analysis, stage, install, run, ic, manager)
-            if missing_tool:
-                yield self.skip(line, missing_tool)
-                return
-            if manager.deps_only.goal is not None:
-                cmd = _command_of(run, ic)
-                words = [w.value for w in cmd.program_words()[1]] if cmd else []
-                if set(words) & manager.offline_only_flags:
-                    yield self.note(line, "an offline build downloads nothing")
-                    return
-                _, unclear = _goal_options(run, ic, manager, state.env)
-                if unclear:
-                    yield self.skip(line, unclear)
-                    return
-                missing = _named_files(words, cwd, entry, context, extra, manager)
-                if missing:
-                    yield self.skip(line, f"{missing} named on the {words[0]} command line is not in the build context")
-                    return
-        if mode == "move":
-            rewritten = _lockfile_it_may_rewrite(run, ic, stack, context, manager)
-            if rewritten:
-                reader = _runtime_lockfile_reader(df, manager) or _later_lockfile_reader(df, stage, install, run, ic,
-                                                                                          manager)
-                if reader is not None:
-                    stoppers = sorted({s for w in manager.lock_writes.values() for s in w.stoppers})
-                    cure = ("a lockfile-exact install (DF103)" if manager.exact else
-                            f"an install that cannot rewrite it ({', '.join(stoppers)})")
-                    when = "at start-up" if reader.keyword in ("CMD", "ENTRYPOINT") else "in a later step"
-                    yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}, the source COPY after it would put "
-                                          f"the committed one back, and the image reads it {when} (line "
-                                          f"{reader.line}); {cure} makes it movable",
-                                    provisional=manager.exact is not None)
-                    return
-                if _becomes_exact(run, ic, manager, stack, context, rewritten, exact_applied):
-                    yield self.skip(line, f"`{ic.command}` may rewrite {rewritten}; it becomes lockfile-exact (DF103) "
-                                          "first, and then moves without that caveat", provisional=True)
-                    return
-                may_differ = [_image_path(rewritten, entry)]
-        inputs = [i for i in stack.install_inputs if _exists(context, i)] + [e for e in extra if e not in stack.install_inputs]
-        if mode == "pre":
+        # A dependencies-only step can go where the source COPY is when all that stands between
+        # them and the install only reads: those steps then still see the source, as before.
+        in_place = mode == "pre" and _stay_after_source(_between(stage, copy, install))
+        return _Site(manager, run, state, cwd, entry, copy, mode, in_place, placed)
+
+    def _source_entry(self, analysis: Analysis, files, stage: Stage, install: Instruction, stack: Stack,
+                      ic: InstallCommand, manager: Manager, cwd: str, manifest: str, wanted: str) -> tuple[Entry, bool]:
+        """The directory COPY the reorder moves or precedes, and whether the install's inputs are
+        already all in place before it (`placed`: only that COPY moves)."""
+        entry = _entry_for(files, wanted)
+        placed = False
+        if entry is not None and entry.kind == "file":
+            found = _source_copy_after(files, stage, entry, install, ic, manager)
+            if found is None:
+                found, why = _broad_copy_after(analysis, files, stage, entry, install, ic, stack, manager, cwd)
+                if why:
+                    raise _Stop(self.note(install.line, f"{manifest} is copied on its own (line "
+                                                        f"{entry.instruction.line}), then the source (line "
+                                                        f"{found.instruction.line}) before `{ic.command}`, but {why}"))
+                placed = found is not None
+            entry = found or entry
+        if entry is None or entry.kind != "dir" or entry.instruction is None:
+            raise _Stop(self.note(install.line, _arrival(files, entry, manifest, wanted, ic)))
+        return entry, placed
+
+    def _pre_fetch_checks(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
+                          ic: InstallCommand, site: "_Site") -> list[str]:
+        """Guards of a dependencies-only step before the source; the extra files its command line names."""
+        manager, run, line, context = site.manager, site.run, install.line, analysis.context
+        marker = _deps_only_marker(manager)
+        if marker is None:
+            raise _Stop(self.skip(line, f"`{ic.command}` installs the project itself and has no dependencies-only "
+                                        "form dfix knows"))
+        if _preinstalled(stage, site.copy, marker):
+            raise _Stop(self.note(line, f"a dependencies-only step (`{marker}`) already runs before the source "
+                                        "arrives"))
+        if manager.downloads_needed is not None and \
+                not _downloads_at(stack, context, site.state, site.cwd, site.entry, manager):
+            raise _Stop(self.note(line, "nothing to download before the source: no required modules at the build's "
+                                        "root, vendored, or -mod=vendor"))
+        if manager.deps_only.build_stages_only and _reaches_image(analysis.dockerfile, stage, site.cwd):
+            raise _Stop(self.note(line, f"`{marker}` fetches more than `{ic.command}` uses into a cache that would "
+                                        "stay in the image: dfix adds it only in a build stage whose caches the "
+                                        "final image does not take"))
+        missing_tool = _tool_missing(analysis, stage, install, run, ic, manager)
+        if missing_tool:
+            raise _Stop(self.skip(line, missing_tool))
+        extra: list[str] = []
+        moved_by_cd = _cd_elsewhere(run, ic, site.state)
+        if moved_by_cd and manager.deps_only.flag is None:
+            # The step is a RUN of its own in the WORKDIR (`go mod download`, the build tool with the
+            # fetch goal): the `cd` would not carry over, and it would not find the manifests.
+            raise _Stop(self.skip(line, f"`{ic.command}` runs after a `cd` to {moved_by_cd} in its RUN; a "
+                                        "dependencies step of its own would run in the WORKDIR instead"))
+        if manager.deps_only.goal is not None:
+            cmd = _command_of(run, ic)
+            words = [w.value for w in cmd.program_words()[1]] if cmd else []
+            if set(words) & manager.offline_only_flags:
+                raise _Stop(self.note(line, "an offline build downloads nothing"))
+            _, unclear = _goal_options(run, ic, manager, site.state.env)
+            if unclear:
+                raise _Stop(self.skip(line, unclear))
+            missing = _named_files(words, site.cwd, site.entry, context, extra, manager)
+            if missing:
+                raise _Stop(self.skip(line, f"{missing} named on the {words[0]} command line is not in the build "
+                                            "context"))
+        return extra
+
+    def _move_checks(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack,
+                     ic: InstallCommand, site: "_Site", exact_applied: tuple[bool, bool]) -> list[str]:
+        """Guards of moving the install before the source: a lockfile it may rewrite. Returns the image
+        paths whose bytes may then differ (declared by the fix)."""
+        df, manager, run, line = analysis.dockerfile, site.manager, site.run, install.line
+        rewritten = _lockfile_it_may_rewrite(run, ic, stack, analysis.context, manager)
+        if not rewritten:
+            return []
+        reader = _runtime_lockfile_reader(df, manager) or _later_lockfile_reader(df, stage, install, run, ic, manager)
+        if reader is not None:
+            stoppers = sorted({s for w in manager.lock_writes.values() for s in w.stoppers})
+            cure = ("a lockfile-exact install (DF103)" if manager.exact else
+                    f"an install that cannot rewrite it ({', '.join(stoppers)})")
+            when = "at start-up" if reader.keyword in ("CMD", "ENTRYPOINT") else "in a later step"
+            raise _Stop(self.skip(line, f"`{ic.command}` may rewrite {rewritten}, the source COPY after it would "
+                                        f"put the committed one back, and the image reads it {when} (line "
+                                        f"{reader.line}); {cure} makes it movable",
+                                  provisional=manager.exact is not None))
+        if _becomes_exact(run, ic, manager, stack, analysis.context, rewritten, exact_applied):
+            raise _Stop(self.skip(line, f"`{ic.command}` may rewrite {rewritten}; it becomes lockfile-exact (DF103) "
+                                        "first, and then moves without that caveat", provisional=True))
+        return [_image_path(rewritten, site.entry)]
+
+    def _reorder(self, analysis: Analysis, stage: Stage, install: Instruction, stack: Stack, ic: InstallCommand,
+                 site: "_Site", extra: list[str], may_differ: list[str]) -> Finding:
+        """The fix: the manifest COPY lines, the install or its dependencies-only step, the source COPY."""
+        context, manager, entry = analysis.context, site.manager, site.entry
+        inputs = [] if site.placed else [i for i in stack.install_inputs if _exists(context, i)] + \
+            [e for e in extra if e not in stack.install_inputs]
+        if site.mode == "pre":
             # Manifests an earlier COPY already put in place (`COPY go.mod go.sum ./`) need no second copy.
-            before = analysis.image_files_before(stage, copy)
+            before = analysis.image_files_before(stage, site.copy)
             inputs = [i for i in inputs if i.endswith("/") or before.lookup(_image_path(i, entry)) != i]
-        edits = _edits(df, _Plan(copy, entry, install, inputs, mode, state.env), run, ic, manager)
+        plan = _Plan(site.copy, entry, install, inputs, site.mode, site.state.env, site.in_place)
+        edits = _edits(analysis.dockerfile, plan, site.run, ic, manager)
         if edits is None:
-            yield self.skip(line, "the install RUN cannot be split cleanly after its install commands")
-            return
+            raise _Stop(self.skip(install.line, "the install RUN cannot be split cleanly after its install commands"))
         n_files = len(context.files_under(entry.context_path))
         what = ", ".join(i.rstrip("/") + ("/" if i.endswith("/") else "") for i in inputs)
         declared = (f"; `{ic.command}` may rewrite {', '.join(may_differ)}, which the source COPY then restores "
                     "to the committed file, so only that file's bytes may differ in the image") if may_differ else ""
-        if not inputs:
+        if site.placed:
+            summary = (f"move the source COPY (line {site.copy.line}) after `{ic.command}`: the files it reads are "
+                       f"already in place, copied on their own, so a source edit no longer re-runs it")
+        elif not inputs:
             deps = manager.deps_only.command or manager.deps_only.goal or manager.deps_only.flag
             summary = (f"run the dependencies-only step (`{deps}`) on the manifests already copied, before the "
                        f"source, so `{ic.command}` no longer downloads everything after each source edit")
         else:
             summary = (f"copy {what} before `{ic.command}` so it depends on {len(inputs)} input(s) instead of "
                        f"{n_files} context files")
-        yield self.fix(
-            f"{summary}{declared}",
-            line,
-            edits,
-            may_differ=may_differ,
-        )
+        return self.fix(f"{summary}{declared}", install.line, edits, may_differ=may_differ)
 
-    def _blocked(self, df, stage, copy, install, run, stack, ic, context, entry, manager: Manager) -> str | None:
+    def _blocked(self, analysis: Analysis, stage, copy, install, run, stack, ic, entry, manager: Manager,
+                 in_place: bool) -> str | None:
+        context = analysis.context
         kw_flags = [f for f in copy.flags if f.name not in _CARRIED_FLAGS]
         if kw_flags:
             return f"the COPY on line {copy.line} has {kw_flags[0].text.split('=')[0]}, which dfix does not carry over"
         if copy.json_args is not None and len(copy.values) != 2:
             return f"the COPY on line {copy.line} copies several sources in JSON form"
-        between = _between(stage, copy, install)
+        between = [] if in_place else _between(stage, copy, install)
         for ins in between:
-            why = _unsafe_between(ins, copy)
+            why = _unsafe_between(analysis, ins, copy, entry, stack)
             if why:
                 return f"line {ins.line} ({ins.keyword}) {why}, between the COPY on line {copy.line} and the install"
         if any(c.enclosing for c in run.commands if c is _command_of(run, ic)):
@@ -267,7 +351,10 @@ class ManifestFirst(Rule):
         for hazard in stack.hazards:
             if hazard.kind in _HANDLED_HAZARDS:
                 continue
-            if hazard.kind is HazardKind.LIFECYCLE_SCRIPT and _scripts_ignored(run, ic):
+            if hazard.kind in (HazardKind.LIFECYCLE_SCRIPT, HazardKind.SCRIPT_SKIPPED_BY_MANAGER) and \
+                    _scripts_ignored(run, ic):
+                continue
+            if hazard.kind is HazardKind.SCRIPT_SKIPPED_BY_MANAGER and _berry_runs(analysis, stage, install, run, ic):
                 continue
             return hazard.message
         for out in _install_outputs(stack, manager):
@@ -284,11 +371,33 @@ class ManifestFirst(Rule):
         return None
 
 
+def _berry_runs(analysis: Analysis, stage: Stage, install: Instruction, run: RunScript, ic: InstallCommand) -> bool:
+    """Whether the install is provably yarn 2+, which never runs prepare or prepublish scripts."""
+    enabled = launcher_enabled_before(analysis, stage, install, _command_of(run, ic))
+    return runs_berry(analysis.context, analysis.facts.yarnrc, enabled)
+
+
 def _instruction_at(stage: Stage, line: int) -> Instruction | None:
     for ins in stage.instructions:
         if ins.line == line and ins.keyword == "RUN":
             return ins
     return None
+
+
+def _arrival(files, entry: Entry | None, manifest: str, image_path: str, ic: InstallCommand) -> str:
+    """Why there is nothing to reorder: say which way the manifest arrives, or that dfix cannot tell."""
+    if entry is not None and entry.instruction is not None:
+        return (f"{manifest} is already copied on its own (line {entry.instruction.line}) and no broad COPY of the "
+                f"source follows it before `{ic.command}`: nothing to reorder")
+    path = posixpath.normpath(image_path)
+    for e in reversed(files.entries):
+        if e.kind == "unknown" and e.instruction is not None and \
+                (e.image_path == "/" or path == e.image_path or path.startswith(e.image_path.rstrip("/") + "/")):
+            return (f"{path} may come from line {e.instruction.line} ({e.instruction.keyword}), which dfix cannot "
+                    f"follow (another stage or image, a URL, an archive or an unexpandable path), so it cannot tell "
+                    f"how {manifest} arrives before `{ic.command}`")
+    return (f"no COPY before `{ic.command}` puts {manifest} at {path}, where the install reads it: dfix cannot tell "
+            "how it arrives")
 
 
 def _entry_for(files, image_path: str) -> Entry | None:
@@ -309,9 +418,12 @@ def _source_copy_after(files, stage: Stage, manifest: Entry, install: Instructio
                        manager: Manager) -> Entry | None:
     """`COPY pom.xml .` then `COPY src ./src` then `mvn package`: the manifest is in place on its own, but a
     build that downloads as it goes still runs after the source. The first directory COPY between them
-    is where a dependencies-only step belongs."""
-    if ic.kind != Kind.BUILD or manager.deps_only is None or not (manager.deps_only.command or
-                                                                 manager.deps_only.goal):
+    is where a dependencies-only step belongs. The same holds for a project install with a
+    dependencies-only flag (`COPY src ./src` then `uv sync`: `uv sync --no-install-project` first)."""
+    if manager.deps_only is None:
+        return None
+    if not (ic.kind == Kind.BUILD and (manager.deps_only.command or manager.deps_only.goal) or
+            ic.kind == Kind.PROJECT and manager.deps_only.flag):
         return None
     if manifest.instruction not in stage.instructions:
         return None
@@ -321,6 +433,44 @@ def _source_copy_after(files, stage: Stage, manifest: Entry, install: Instructio
         if entry.kind == "dir" and entry.instruction in window:
             return entry
     return None
+
+
+def _broad_copy_after(analysis: Analysis, files, stage: Stage, manifest: Entry, install: Instruction,
+                      ic: InstallCommand, stack: Stack, manager: Manager, cwd: str) -> tuple[Entry | None, str | None]:
+    """`COPY install/package.json install/package-lock.json ./`, `COPY . .`, `RUN npm ci`: every install
+    input is in place, copied on its own, and the broad COPY into the install's directory brings none
+    of the ecosystem's manifests, lockfiles, config or install outputs there. That COPY (None when
+    there is none), and why it cannot move when it cannot."""
+    if Kind(ic.kind) is not Kind.INSTALL or manifest.instruction not in stage.instructions:
+        return None, None
+    body = stage.instructions
+    window = body[body.index(manifest.instruction) + 1 : body.index(install)]
+    broad = next((e for e in files.entries if e.kind == "dir" and e.instruction in window), None)
+    if broad is None:
+        return None, None
+    if posixpath.normpath(broad.image_path) != posixpath.normpath(cwd):
+        return broad, f"it copies to {broad.image_path}, not where the install runs ({cwd})"
+    if stack.workspaces:
+        return broad, "the manifest declares workspaces, whose members that COPY may bring"
+    before = analysis.image_files_before(stage, broad.instruction)
+    for i in stack.install_inputs:
+        rel = posixpath.relpath(i, stack.root) if stack.root not in ("", ".") else i
+        if i.endswith("/") or (_exists(analysis.context, i) and before.lookup(posixpath.join(cwd, rel)) != i):
+            return broad, f"the install also reads {i}, which is not copied on its own before it"
+    for name in sorted(_manager_files(manager)):
+        if analysis.context.exists(posixpath.normpath(posixpath.join(broad.context_path, name))):
+            return broad, f"it brings the context's {name} to {posixpath.join(cwd, name)}, which the install reads"
+    return broad, None
+
+
+def _manager_files(manager: Manager) -> set[str]:
+    """Every file or directory a manager of this ecosystem may read or write in the project directory
+    (npm reads yarn.lock too): the names a source COPY must not bring where the install runs."""
+    names: set[str] = set()
+    for m in MANAGERS:
+        if m.ecosystem == manager.ecosystem:
+            names.update((*m.manifests, *m.lockfiles, *m.config_files, *m.config_dirs, *m.install_outputs))
+    return names
 
 
 def _in_place_before(stack: Stack, entry: Entry, copy: Instruction, stage: Stage, context) -> bool:
@@ -347,7 +497,19 @@ def _between(stage: Stage, first: Instruction, last: Instruction) -> list[Instru
     return body[body.index(first) + 1 : body.index(last)]
 
 
-def _unsafe_between(ins: Instruction, copy: Instruction) -> str | None:
+def _stay_after_source(between: list[Instruction]) -> bool:
+    """Whether every instruction between the source COPY and the install only reads (`RUN cat VERSION`)
+    or sets nothing a step before it would see, so a step inserted at the COPY is not affected by them."""
+    return bool(between) and all(ins.keyword in _STATE_NEUTRAL or _read_only_run(ins) for ins in between)
+
+
+def _read_only_run(ins: Instruction) -> bool:
+    run = run_script(ins) if ins.keyword == "RUN" and not ins.flags else None
+    return run is not None and bool(run.commands) and all(
+        not c.enclosing and c.assignments == () and read_only(c.program, run.script.source(c)) for c in run.commands)
+
+
+def _unsafe_between(analysis: Analysis, ins: Instruction, copy: Instruction, entry: Entry, stack: Stack) -> str | None:
     if ins.keyword in _METADATA:
         return None
     if ins.keyword == "RUN":
@@ -370,7 +532,40 @@ def _unsafe_between(ins: Instruction, copy: Instruction) -> str | None:
         if posixpath.isabs(target) and posixpath.isabs(dest) and "$" not in target + dest and \
                 not _paths_overlap(target, dest):
             return None  # copies out of another image or stage, beside the project, not into it
+        return _copy_from_between(analysis, ins, entry, stack)
     return "may read or replace the copied files"
+
+
+def _copy_from_between(analysis: Analysis, ins: Instruction, entry: Entry, stack: Stack) -> str | None:
+    """Why a `COPY --from` between the source COPY and the install blocks the reorder, or None.
+
+    It writes only at its destination: unless that holds (or lies above) an install input,
+    the install reads the same manifests. After the reorder the source COPY comes after it,
+    so the context must hold nothing there that the source COPY would then write over it.
+    """
+    workdir = analysis.state(ins).workdir
+    target = expand(ins.values[-1], analysis.state(ins).env, ins.command.escape)
+    if target is None or (not posixpath.isabs(target) and workdir is None):
+        return "copies from another stage to a destination dfix cannot resolve"
+    target = posixpath.normpath(posixpath.join(workdir or "/", target))
+    for i in stack.install_inputs:
+        if _exists(analysis.context, i) and _paths_overlap(target, _image_path(i.rstrip("/"), entry)):
+            return f"copies from another stage to {target}, where the install reads {i}"
+    if _paths_overlap(target, entry.image_path) and not target.startswith(entry.image_path.rstrip("/") + "/"):
+        return f"copies from another stage to {target}, which holds the whole source COPY's destination"
+    if target.startswith(entry.image_path.rstrip("/") + "/"):
+        rel = posixpath.relpath(target, entry.image_path)
+        ctx_path = posixpath.normpath(posixpath.join(entry.context_path, rel))
+        # A developer's context may hold what git ignores there (build output such as dist/):
+        # only .dockerignore keeping the path out shows the moved source COPY cannot write it.
+        if analysis.context.exists(ctx_path):
+            return (f"copies from another stage to {target}, where the source COPY would then put the context's "
+                    f"{ctx_path} over it")
+        if analysis.context.is_included(ctx_path):
+            return (f"copies from another stage to {target}, where the context may hold {ctx_path} (build "
+                    "output git ignores; .dockerignore does not keep it out), which the source COPY, moved after "
+                    "it, would then put over it")
+    return None
 
 
 def _paths_overlap(a: str, b: str) -> bool:
@@ -567,6 +762,22 @@ def _opaque_builds(analysis: Analysis, stage: Stage, stack: Stack) -> list[Insta
     return found
 
 
+def _reaches_image(df: Dockerfile, stage: Stage, project_dir: str) -> bool:
+    """Whether the final image may hold this stage's files beyond its project directory: it is (or is
+    built on) the final stage, or a later stage copies something from it outside ``project_dir``."""
+    if stage in df.lineage(df.stages[-1]):
+        return True
+    keys = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
+    inside = posixpath.normpath(project_dir).rstrip("/") + "/"
+    for later in df.stages[stage.index + 1:]:
+        for ins in later.instructions:
+            source = ins.flag("from")
+            if ins.keyword in ("COPY", "ADD") and source is not None and (source.value or "").lower() in keys:
+                if any("$" in src or not posixpath.normpath(src).startswith(inside) for src in ins.values[:-1]):
+                    return True
+    return False
+
+
 def _copied_from(df: Dockerfile, stage: Stage) -> bool:
     """Whether a later stage copies anything out of ``stage`` other than under /usr/local/bin-like paths."""
     keys = {str(stage.index)} | ({stage.name.lower()} if stage.name else set())
@@ -597,6 +808,17 @@ def _downloads_at(stack: Stack, context, state: State, cwd: str, entry: Entry, m
         return False
     module_dir = posixpath.normpath(posixpath.join(entry.image_path, posixpath.relpath(stack.root or ".", entry.context_path)))
     return module_dir == posixpath.normpath(cwd)
+
+
+def _cd_elsewhere(run: RunScript, ic: InstallCommand, state: State) -> str | None:
+    """Where an earlier `cd` of the RUN moved the install's command, when that is not the WORKDIR."""
+    cmd = _command_of(run, ic)
+    if cmd is None or cmd.cwd is None:
+        return None
+    target = posixpath.normpath(posixpath.join(state.workdir or "/", cmd.cwd)) if "$" not in cmd.cwd else None
+    if target is not None and state.workdir is not None and target == posixpath.normpath(state.workdir):
+        return None
+    return cmd.cwd
 
 
 def _deps_only_marker(manager: Manager) -> str | None:
@@ -717,6 +939,8 @@ def _edits(df: Dockerfile, plan: _Plan, run: RunScript, ic: InstallCommand, mana
         deps = _deps_only_run(df, run, ic, manager, plan.env)
         if deps is None:
             return None
+        if plan.in_place:
+            return [TextEdit(copy.start, copy.end, manifest_copy + deps + newline + copy_text)]
         edits.append(TextEdit(install.start, install.start, deps + newline + copy_text))
         return edits
     split = _split_point(run, ic)

@@ -66,6 +66,23 @@ def _wrapper_available(analysis: "Analysis", stage: Stage, before: Instruction, 
     return Availability(java.available, f"{program} needs java: {java.why}")
 
 
+def launcher_enabled_before(analysis: "Analysis", stage: Stage, before: Instruction, command=None) -> bool:
+    """Whether a `corepack enable`-like call (a manager that runs other managers) ran before ``before``,
+    or earlier in its own RUN than ``command``."""
+    for s in analysis.dockerfile.lineage(stage):
+        for ins in s.instructions[1:]:
+            run = run_script(ins)
+            for cmd in run.commands if run else ():
+                if ins is before and (command is None or cmd.start >= command.start):
+                    return False
+                call = recognise(cmd)
+                if call.verb == "enable" and call.manager is not None and call.manager.runs_programs:
+                    return True
+            if ins is before:
+                return False
+    return False
+
+
 def _installed_before(analysis: "Analysis", stage: Stage, before: Instruction) -> dict[str, int]:
     """Programs installed by RUNs before ``before`` in the stage's lineage -> the line."""
     found: dict[str, int] = {}
