@@ -18,8 +18,10 @@ _VERBS = {"build": Kind.BUILD, "install": Kind.BUILD, "generate": Kind.BUILD, "t
           "run": Kind.BUILD, "vet": Kind.BUILD, "list": Kind.BUILD, "get": Kind.ADD, "clean": Kind.BUILD,
           "version": Kind.INERT, "env": Kind.INERT, "help": Kind.INERT, "doc": Kind.BUILD, "fmt": Kind.BUILD,
           "work": Kind.UNKNOWN, "tool": Kind.BUILD}
-_MOD_VERBS = {"download": Kind.FETCH, "vendor": Kind.FETCH, "tidy": Kind.ADD, "verify": Kind.FETCH,
-              "graph": Kind.FETCH, "why": Kind.FETCH, "edit": Kind.ADD, "init": Kind.ADD}
+# `go mod vendor` and `go mod why` read the main module's imports, so they need the source: a
+# review found `go mod vendor` moved before the source COPY vendoring nothing, breaking the build.
+_MOD_VERBS = {"download": Kind.FETCH, "vendor": Kind.BUILD, "tidy": Kind.ADD, "verify": Kind.FETCH,
+              "graph": Kind.FETCH, "why": Kind.BUILD, "edit": Kind.ADD, "init": Kind.ADD}
 
 
 def classify_go(manager: Manager, verb: str | None, args: list["Word"]) -> Classified | None:

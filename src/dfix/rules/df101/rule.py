@@ -252,6 +252,10 @@ class ManifestFirst(Rule):
                 not _downloads_at(stack, context, site.state, site.cwd, site.entry, manager):
             raise _Stop(self.note(line, "nothing to download before the source: no required modules at the build's "
                                         "root, vendored, or -mod=vendor"))
+        offline = _offline_build(site, ic)
+        if offline:
+            raise _Stop(self.note(line, f"the build reads only what is already there ({offline}): a download before "
+                                        "it would fetch what it never reads"))
         if manager.deps_only.build_stages_only and _reaches_image(analysis.dockerfile, stage, site.cwd):
             raise _Stop(self.note(line, f"`{marker}` fetches more than `{ic.command}` uses into a cache that would "
                                         "stay in the image: dfix adds it only in a build stage whose caches the "
@@ -797,6 +801,24 @@ def _downloading_build(stack: Stack, ic: InstallCommand) -> bool:
     return manager is not None and manager.builds_download and ic.kind == Kind.BUILD and not any(
         Kind(c.kind).installs_dependencies for c in stack.install_commands
         if c.line is not None and ic.line is not None and c.line < ic.line)
+
+
+def _offline_build(site: "_Site", ic: InstallCommand) -> str | None:
+    """The flag or variable that keeps the build off the network (`GOPROXY=off`, `-mod=vendor`), or None.
+
+    A real review found `go mod download` added before `GOPROXY=off go build -mod=vendor`: it put
+    the network back into a build meant to run offline, for modules vendor mode never reads.
+    """
+    command = _command_of(site.run, ic)
+    if command is None:
+        return None
+    call = recognise(command)
+    values = [w.value for w in call.args]
+    env = {**{k: v for k, v in site.state.env.items() if v is not None}, **call.env}
+    vendored = next((v for v in values if v in site.manager.no_download_flags), None)
+    if vendored is None and set((env.get("GOFLAGS") or "").split()) & site.manager.no_download_flags:
+        vendored = f"GOFLAGS={env['GOFLAGS']}"
+    return vendored or site.manager.reads_offline(values, env)
 
 
 def _downloads_at(stack: Stack, context, state: State, cwd: str, entry: Entry, manager: Manager) -> bool:
