@@ -117,12 +117,16 @@ def run_dfix(dfix: str, dockerfile: Path, context: Path, extra: list[str], timeo
 
 
 def check_idempotent(dfix: str, case_dir: Path, case: Case, extra: list[str], timeout: int) -> bool | None:
-    """Write the rewrite to a scratch copy beside nothing of the repo's, then ask for changes again."""
-    source = case_dir / case.dockerfile
-    context = case_dir / case.context
+    """Write the rewrite into a scratch copy of the whole checkout, then ask for changes again.
+
+    The copy holds the context too: --write also writes DF301's .dockerignore into the
+    context, and written into the real checkout it changed what later runs judged (an
+    independent review found 55 .dockerignore files left in the set by one run).
+    """
     with tempfile.TemporaryDirectory(prefix="dfix-realworld-") as scratch:
-        copy = Path(scratch) / source.name
-        shutil.copyfile(source, copy)
+        tree = Path(scratch) / "tree"
+        shutil.copytree(case_dir, tree, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        copy, context = tree / case.dockerfile, tree / case.context
         write = subprocess.run([dfix, "--write", "--quiet", "--context", str(context), *extra, str(copy)],
                                capture_output=True, text=True, timeout=timeout)
         if write.returncode not in (0, 1):
