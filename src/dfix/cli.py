@@ -204,23 +204,15 @@ def fix_command(paths: tuple[Path, ...], write: bool, check: bool, show_diff: bo
                 fmt: str, quiet: bool, verbose: bool, jobs: int | None, exclude: str | None,
                 extend_exclude: str | None, force_exclude: bool, respect_gitignore: bool | None,
                 stdin_filename: Path | None, color: str, statistics: bool) -> None:
-    from .config import ConfigError, check_syntax
     from .io.discover import Target, discover
     from .report import document
     from .report.render import emit_text
-    from .pipeline.runner import Options, check_codes, process_all
+    from .pipeline.runner import Options, process_all
 
     # What is alive now (modules, tables) lives to the end: keep it out of the cycle
     # collector's scans (the runner also spaces those out while it works on a file).
     gc.freeze()
-    selected, ignored = _codes(select), _codes(ignore, empty_ok=True)
-    try:
-        check_codes(selected or (), "--select")
-        check_codes(ignored or (), "--ignore")
-        if syntax is not None:
-            check_syntax(syntax, "--syntax")
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    selected, ignored = _checked_options(select, ignore, syntax)
     if context_dir is not None and not context_dir.is_dir():
         raise click.UsageError(f"--context {context_dir}: no such directory")
     click.get_current_context().color = _colour(color)
@@ -277,6 +269,22 @@ def _excluded(targets, exclude: str | None, extend: str | None, force: bool, res
         for line in why:
             click.echo(f"skipped {line}", err=True)
     return kept
+
+
+def _checked_options(select: str | None, ignore: str | None, syntax: str | None):
+    """--select, --ignore and --syntax as the fixer and verify take them: usage errors before any file."""
+    from .config import ConfigError, check_syntax
+    from .pipeline.runner import check_codes
+
+    selected, ignored = _codes(select), _codes(ignore, empty_ok=True)
+    try:
+        check_codes(selected or (), "--select")
+        check_codes(ignored or (), "--ignore")
+        if syntax is not None:
+            check_syntax(syntax, "--syntax")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    return selected, ignored
 
 
 def _colour(choice: str) -> bool | None:
@@ -403,17 +411,9 @@ def verify_command(paths: tuple[Path, ...], context_dir: Path | None, select: st
     Exit codes: 0 every image the same, 1 an image differs, 2 an error (the original does not build).
     """
     from .commands.verify.command import VerifyOptions, run
-    from .config import ConfigError, check_syntax
-    from .pipeline.runner import Options, check_codes
+    from .pipeline.runner import Options
 
-    selected, ignored = _codes(select), _codes(ignore, empty_ok=True)
-    try:
-        check_codes(selected or (), "--select")
-        check_codes(ignored or (), "--ignore")
-        if syntax is not None:
-            check_syntax(syntax, "--syntax")
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    selected, ignored = _checked_options(select, ignore, syntax)
     options = Options(select=selected, ignore=ignored, unsafe_fixes=unsafe_fixes, syntax=syntax, context=context_dir)
     sys.exit(run(list(paths), options, VerifyOptions(builder, addr, docker_cli, edit, dep_change, max_list, fmt,
                                                      target)))

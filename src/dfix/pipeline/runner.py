@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import engine
@@ -17,7 +17,7 @@ from ..io.fileio import InputError, check_replaceable, read_dockerfile, undo_fil
 from ..io.limits import InputLimitError
 from ..io.paths import OutsideError, check_inside, write_root
 from .patch import unified_diff
-from ..rules import Skip, select_rules, unknown_codes
+from ..rules import select_rules, unknown_codes
 from ..secrets import Masker
 from ..managers import clear_caches
 
