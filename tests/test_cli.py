@@ -282,3 +282,16 @@ def test_verbose_says_why_an_install_got_no_reorder(tmp_path: Path):
     data = json.loads(invoke("--select", "DF101", "--format", "json", str(tmp_path)).stdout)
     assert [n["code"] for n in data["files"][0]["notes"]] == ["DF101"]
     assert data["files"][0]["skipped"] == []
+
+
+def test_write_keeps_extended_attributes(project: Path):
+    import os
+
+    target = project / "Dockerfile"
+    try:
+        os.setxattr(target, "user.dfix-test", b"kept")
+    except OSError:
+        pytest.skip("this filesystem has no user extended attributes")
+    assert invoke("--write", str(project)).exit_code == 0
+    assert target.read_text() != NAIVE  # rewritten through a new file and a rename
+    assert os.getxattr(target, "user.dfix-test") == b"kept"

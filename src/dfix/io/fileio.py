@@ -175,6 +175,7 @@ def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
                 raise InputError(f"cannot write: owned by uid {st.st_uid} gid {st.st_gid}, which dfix cannot "
                                  "give the new file") from None
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        _copy_xattrs(real, tmp)
         if expected is not None:
             _compare(real, expected)
         os.replace(tmp, real)
@@ -184,6 +185,24 @@ def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _copy_xattrs(source: Path, target: str) -> None:
+    """The original's extended attributes (SELinux labels, macOS quarantine, user.*) on the new file.
+
+    A rename replaces the inode, so without this --write silently dropped them. Where the
+    filesystem has none or refuses one (a security.* label needs privileges), the write goes on:
+    losing an attribute dfix cannot set is better than refusing the fix.
+    """
+    try:
+        names = os.listxattr(source)
+    except (OSError, AttributeError):
+        return
+    for name in names:
+        try:
+            os.setxattr(target, name, os.getxattr(source, name))
+        except OSError:
+            continue
 
 
 def _write_aside(path: Path, text: str) -> str:
