@@ -1,3 +1,5 @@
-module x
+module example.com/app
 
-go 1.23
+go 1.22
+
+require golang.org/x/text v0.14.0
