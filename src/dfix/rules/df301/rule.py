@@ -335,8 +335,8 @@ def _local_secret_risk(entry: IgnoreEntry) -> tuple[str, str] | None:
     if entry.group != SECRETS:
         return None
     return ("what a developer keeps there locally", "the directory COPY takes such files from a developer's "
-            "context today (git ignores them, so the checkout does not show them), and the app may read them at "
-            "run time; pass those settings at run time (`--env-file`, secrets) before ignoring them")
+            "context today (git ignores them, so the checkout does not show them), and the build or the app may "
+            "read them; pass those settings as build secrets or at run time (`--env-file`) before ignoring them")
 
 
 def _describe(files: list[str]) -> str:
