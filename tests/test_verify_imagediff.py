@@ -107,6 +107,29 @@ def test_two_images_of_one_archive_are_told_apart_by_tag():
         read_images(archive, ["nope:1"])
 
 
+def test_a_layer_stored_once_and_linked_from_the_second_image_is_read():
+    # docker save links the second image's copy of a shared layer to the first:
+    # `<id2>/layer.tar -> ../<id1>/layer.tar` (seen with the lab's docker 28).
+    top = layer(member("app/new", b"n"))
+    cfg = json.dumps({"config": CONFIG}).encode()
+    manifest = json.dumps([{"Config": "config.json", "RepoTags": ["x:y"], "Layers": ["aaa/layer.tar"]},
+                           {"Config": "config.json", "RepoTags": ["z:w"],
+                            "Layers": ["bbb/layer.tar", "ccc/layer.tar"]}]).encode()
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for name, data in [("manifest.json", manifest), ("config.json", cfg), ("aaa/layer.tar", BASE),
+                           ("ccc/layer.tar", top)]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("bbb/layer.tar")
+        link.type, link.linkname = tarfile.SYMTYPE, "../aaa/layer.tar"
+        tar.addfile(link)
+    out.seek(0)
+    first, second = read_images(out, ["x:y", "z:w"])
+    assert set(first.files) <= set(second.files) and "/app/new" in second.files
+
+
 def test_whiteout_removes_a_file_and_a_whole_directory_from_lower_layers():
     top = layer(member("etc/.wh.os", b""), member("var/.wh.cache", b""))
     assert paths(docker_archive([BASE, top])) == {"/app", "/app/server.js", "/etc", "/var"}

@@ -71,7 +71,9 @@ def read_images(archive: str | IO[bytes], refs: list[str] | None = None) -> list
     try:
         with tarfile.open(archive if isinstance(archive, str) else None, mode="r:*",
                           fileobj=None if isinstance(archive, str) else archive) as outer:
-            members = {_clean_member(m.name): m for m in outer.getmembers() if m.isfile()}
+            # docker save stores a layer two images share under each image once, and links the
+            # second copy to the first (`<id>/layer.tar -> ../<other>/layer.tar`).
+            members = {_clean_member(m.name): m for m in outer.getmembers() if m.isfile() or m.issym()}
             if "manifest.json" in members:
                 found = _docker_archive(outer, members, refs)
             elif "index.json" in members and refs is None:
@@ -100,7 +102,12 @@ def _clean_member(name: str) -> str:
 
 def _open(outer: tarfile.TarFile, members: dict[str, tarfile.TarInfo], name: str) -> IO[bytes]:
     member = members.get(_clean_member(name))
-    if member is None:
+    for _ in range(8):  # a link to a link; a loop is refused below
+        if member is None or not member.issym():
+            break
+        target = posixpath.join(posixpath.dirname(member.name), member.linkname)
+        member = members.get(_clean_member(target))
+    if member is None or member.issym():
         raise ImageFormatError(f"the archive names {name}, which it does not hold")
     blob = outer.extractfile(member)
     if blob is None:
