@@ -267,9 +267,9 @@ def is_docker_frontend(reference: str) -> bool:
 
     Any other frontend is an image whose code runs inside every build of the file.
     """
-    name = reference.split("@", 1)[0]
-    if ":" in name.rsplit("/", 1)[-1]:
-        name = name.rsplit(":", 1)[0]
+    from .images import parse_reference
+
+    name = parse_reference(reference).name
     return name in ("docker/dockerfile", "docker.io/docker/dockerfile", "docker/dockerfile-upstream",
                     "docker.io/docker/dockerfile-upstream")
 

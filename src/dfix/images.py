@@ -123,7 +123,7 @@ def image_programs(image: str) -> frozenset[str] | None:
     found = IMAGE_PROGRAMS.get(repository(image))
     if found is None:
         return None
-    tag = image.split("@", 1)[0].rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
+    tag = parse_reference(image).tag or ""
     if "jre" in tag:
         return found - {"javac", "jar", "mvn", "gradle"}  # a runtime image has no compiler or build tool
     return found
@@ -161,7 +161,7 @@ def repository(image: str) -> str:
 def defaults_for(image: str) -> ImageDefaults | None:
     repo = repository(image)
     if repo.startswith(_DISTROLESS):
-        nonroot = "nonroot" in image.split("@", 1)[0].rsplit(":", 1)[-1]
+        nonroot = "nonroot" in (parse_reference(image).tag or "")
         return ImageDefaults(user="nonroot" if nonroot else "root",
                              users={"root": ROOT, "nonroot": _NONROOT})
     return KNOWN_IMAGES.get(repo)

@@ -15,6 +15,7 @@ import posixpath
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from ...images import parse_reference
 from ...context import BuildContext
 from ...dockerfile import Dockerfile, Instruction, Stage
 from ...dockerfile.expand import expand
@@ -110,9 +111,7 @@ def image_ecosystem(image: str) -> str | None:
 
 def image_name(image: str) -> str:
     """``ghcr.io/astral-sh/uv:0.5-python3.12`` → ``uv``; ``node@sha256:…`` → ``node``."""
-    without_digest = image.split("@", 1)[0]
-    last = without_digest.rsplit("/", 1)[-1]
-    return last.split(":", 1)[0].lower()
+    return parse_reference(image).name.rsplit("/", 1)[-1].lower()
 
 
 def attribute(df: Dockerfile, ctx: BuildContext, build_states: dict[int, State] | None = None,

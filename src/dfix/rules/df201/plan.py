@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...dockerfile import Instruction
-from ...images import repository
+from ...images import parse_reference, repository
 from .knowledge import APPROX_IMAGE_MB, RUNTIME_IMAGE_KEYS
 from .stage import CannotSplit, StageFacts
 from ...templates_env import render
@@ -19,9 +19,7 @@ class Plan:
 
 
 def tag_of(image: str) -> str | None:
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    return last.split(":", 1)[1] if ":" in last else None
+    return parse_reference(image).tag
 
 
 def configured_runtime(settings: Any, key: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from ...images import parse_reference
 from ...context import BuildContext
 from ...managers import recognise
 from .knowledge import (DEV_RUNTIME_LIBS, PYTHON_BUILD_ONLY_PACKAGES, PYTHON_FULL_VARIANT_WORDS,
@@ -179,7 +180,7 @@ def runtime_image(base: str, settings: Any) -> str:
     if configured:
         return configured
     tag = tag_of(base)
-    name = base.split("@", 1)[0].rsplit(":", 1)[0] if tag else base.split("@", 1)[0]
+    name = parse_reference(base).name
     if tag is None or tag == "latest":
         return f"{name}:slim"
     if "slim" in tag:
